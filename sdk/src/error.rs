@@ -1,0 +1,210 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+use crate::RawBody;
+
+/// Everything that can go wrong in a call, by whether and how the server answered.
+///
+/// No variant's `Display` or `Debug` contains a credential or a response body: bodies are kept
+/// in a [`RawBody`], which prints only its length, so that a token the server showed once can
+/// still be recovered with [`Error::body`] when its response did not match the document.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The SDK refused an argument before sending anything.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// Which argument, e.g. `token_id`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: InvalidReason,
+    },
+
+    /// The request was sent, or may have been, but no complete response came back: the
+    /// connection failed, timed out, or broke while the body was read.
+    #[error("{operation}: {}", if source.is_timeout() { "timed out" } else { "no response from the server" })]
+    Transport {
+        /// The operation, named as in the vendor's OpenAPI document.
+        operation: &'static str,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The server answered with a status other than 2xx (redirects are not followed, so 3xx
+    /// lands here too).
+    #[error("{operation}: the server answered {status}{}", VendorMessage(message.as_deref()))]
+    Api {
+        /// The operation, named as in the vendor's OpenAPI document.
+        operation: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The message in the vendor's error body, where it has one.
+        message: Option<String>,
+        /// The whole body, as received.
+        body: RawBody,
+    },
+
+    /// The server answered with a success status, but the body does not match the document.
+    /// The body is kept: for calls that create a token it holds the only copy of the secret.
+    #[error("{operation}: the response body does not match the document ({detail})")]
+    Decode {
+        /// The operation, named as in the vendor's OpenAPI document.
+        operation: &'static str,
+        /// The status, when the client layer kept it (progenitor drops it for the status the
+        /// document declares, which is then the declared 2xx).
+        status: Option<StatusCode>,
+        /// Where and how decoding failed, without the offending value.
+        detail: DecodeDetail,
+        /// The whole body, as received.
+        body: RawBody,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api { status, .. } => Some(*status),
+            Self::Decode { status, .. } => *status,
+            Self::Transport { source, .. } => source.status(),
+            Self::InvalidInput { .. } => None,
+        }
+    }
+
+    /// The response body, when the server sent one. Treat it as a secret.
+    pub fn body(&self) -> Option<&RawBody> {
+        match self {
+            Self::Api { body, .. } | Self::Decode { body, .. } => Some(body),
+            Self::Transport { .. } | Self::InvalidInput { .. } => None,
+        }
+    }
+
+    /// The message in the vendor's error body, when it has one.
+    pub fn vendor_message(&self) -> Option<&str> {
+        match self {
+            Self::Api { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the call timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if source.is_timeout())
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: InvalidReason) -> Self {
+        Self::InvalidInput { field, reason }
+    }
+}
+
+/// Why an argument was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidReason {
+    /// It is empty.
+    Empty,
+    /// It is `.` or `..`, which URL parsing would resolve instead of sending.
+    DotSegment,
+    /// It contains a control character.
+    ControlCharacter,
+    /// It must be printable ASCII without spaces to go into a header.
+    NotHeaderSafe,
+    /// It contains a character a cookie value cannot carry (`;`, `,`, `"`, `\`).
+    NotCookieSafe,
+    /// It is not an absolute `http` or `https` URL.
+    NotHttpUrl,
+    /// The URL carries a user name or password; credentials go to the builder instead.
+    UrlHasCredentials,
+    /// The URL has a query or a fragment, which a base URL cannot keep.
+    UrlHasQueryOrFragment,
+    /// It is not a valid host-name label (letters, digits and inner hyphens).
+    NotHostLabel,
+    /// It cannot be encoded into the request.
+    NotEncodable,
+}
+
+impl fmt::Display for InvalidReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "must not be empty",
+            Self::DotSegment => "must not be `.` or `..`",
+            Self::ControlCharacter => "must not contain control characters",
+            Self::NotHeaderSafe => "must be printable ASCII without spaces",
+            Self::NotCookieSafe => "must not contain `;`, `,`, `\"` or `\\`",
+            Self::NotHttpUrl => "must be an absolute http or https URL",
+            Self::UrlHasCredentials => "must not contain a user name or password",
+            Self::UrlHasQueryOrFragment => "must not have a query or fragment",
+            Self::NotHostLabel => "must be letters, digits and inner hyphens, at most 63",
+            Self::NotEncodable => "cannot be encoded into the request",
+        })
+    }
+}
+
+/// Where a response body stopped matching the document.
+///
+/// Only the position and the kind of failure are kept: the decoder's own message can quote the
+/// offending value, which may be a credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeDetail {
+    /// The line, from 1.
+    pub line: usize,
+    /// The column, from 1.
+    pub column: usize,
+    /// Whether the body was not JSON, ended early, or was JSON of another shape.
+    pub kind: DecodeKind,
+}
+
+/// How a response body failed to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeKind {
+    /// The body is not JSON.
+    Syntax,
+    /// The body ends before the JSON does (this includes an empty body).
+    Eof,
+    /// The body is JSON, but not of the documented shape.
+    Data,
+}
+
+impl From<&serde_json::Error> for DecodeDetail {
+    fn from(e: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let kind = match e.classify() {
+            Category::Eof => DecodeKind::Eof,
+            Category::Data => DecodeKind::Data,
+            Category::Syntax | Category::Io => DecodeKind::Syntax,
+        };
+        Self {
+            line: e.line(),
+            column: e.column(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for DecodeDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            DecodeKind::Syntax => "not JSON",
+            DecodeKind::Eof => "ends early",
+            DecodeKind::Data => "unexpected shape",
+        };
+        write!(f, "{what} at line {}, column {}", self.line, self.column)
+    }
+}
+
+/// Formats `: <message>` when the vendor sent one.
+struct VendorMessage<'a>(Option<&'a str>);
+
+impl fmt::Display for VendorMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(message) => write!(f, ": {message}"),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Typed async clients for the access-token APIs of four vendors.
+
+mod error;
+mod secret;
+pub mod transport;
+
+pub mod magpie;
+
+pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
+pub use secret::{RawBody, Secret};

@@ -1,0 +1,353 @@
+//! Silect Magpie: session login and access tokens, for yourself and for service accounts.
+//!
+//! Magpie authenticates every call with a session token, which [`ClientBuilder::login`] gets in
+//! exchange for a password or a personal access token, or which you already have and pass to
+//! [`ClientBuilder::session_token`]. It travels in the `Authorization` header by default, or as
+//! a cookie ([`SessionTransport`]).
+//!
+//! ```no_run
+//! use access_tokens::magpie::{Client, Login};
+//!
+//! # async fn run() -> Result<(), access_tokens::Error> {
+//! let client = Client::builder("acme")
+//!     .login(Login::password("ada@acme.example", "correct horse"))
+//!     .await?;
+//! let created = client.create_token().await?;
+//! // `created.token` is shown only this once: store it now.
+//! for token in client.list_tokens().await? {
+//!     println!("{:?} disabled={:?}", token.id, token.disabled);
+//! }
+//! # drop(created);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::Duration;
+
+use progenitor_client::ClientInfo;
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue};
+
+use crate::error::{Error, InvalidReason};
+use crate::secret::Secret;
+use crate::transport::{self, Context, HttpOptions};
+
+pub use generated::types::{AccessToken, NewAccessToken};
+
+/// The client progenitor generates from `openapi/magpie.yaml`, for calls the facade does not
+/// wrap. [`Client::generated`] gives one that already carries the session.
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    missing_debug_implementations
+)]
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
+}
+
+/// How the session token travels on each request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionTransport {
+    /// `Authorization: token <session>`.
+    #[default]
+    Header,
+    /// `Cookie: token=<session>`.
+    Cookie,
+}
+
+/// Credentials that [`ClientBuilder::login`] exchanges for a session token.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Login {
+    /// A user name (an e-mail address) and password.
+    Password {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// A personal access token.
+    PersonalAccessToken(Secret),
+}
+
+impl Login {
+    /// Logs in with a user name and password.
+    pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self::Password {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// Logs in with a personal access token.
+    pub fn personal_access_token(token: impl Into<Secret>) -> Self {
+        Self::PersonalAccessToken(token.into())
+    }
+
+    fn into_request(self) -> Result<generated::types::LoginRequest, Error> {
+        use generated::types::{AccessTokenLogin, PasswordLogin};
+        Ok(match self {
+            Self::Password { username, password } => {
+                transport::non_empty("username", &username)?;
+                transport::non_empty("password", password.expose_secret())?;
+                PasswordLogin { username, password }.into()
+            }
+            Self::PersonalAccessToken(token) => {
+                transport::non_empty("personal access token", token.expose_secret())?;
+                AccessTokenLogin { token }.into()
+            }
+        })
+    }
+}
+
+/// Configures a [`Client`]; finish with [`login`](Self::login) or
+/// [`session_token`](Self::session_token).
+#[derive(Debug)]
+#[must_use = "a builder does nothing until it is finished with `login` or `session_token`"]
+pub struct ClientBuilder {
+    base_url: Result<String, Error>,
+    transport: SessionTransport,
+    http: HttpOptions,
+}
+
+impl ClientBuilder {
+    /// Sends the session token in the `Authorization` header (the default) or as a cookie.
+    pub fn session_transport(mut self, transport: SessionTransport) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Bounds each call from start to end of the response body. Default: 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.http.timeout = timeout;
+        self
+    }
+
+    /// Bounds connecting to the server. Default: 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.http.connect_timeout = timeout;
+        self
+    }
+
+    /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts.
+    ///
+    /// Its own redirect policy then applies: the SDK's default follows none, so that the
+    /// session never reaches a host you did not name.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http.client = Some(client);
+        self
+    }
+
+    /// Finishes with a session token you already have.
+    pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
+        let base_url = self.base_url?;
+        Client::new(base_url, self.http.build()?, self.transport, token.into())
+    }
+
+    /// Logs in and finishes with the session token the server returns.
+    ///
+    /// Login is never retried: the server may have started a session already.
+    pub async fn login(self, login: Login) -> Result<Client, Error> {
+        let base_url = self.base_url?;
+        let body = login.into_request()?;
+        let http = self.http.build()?;
+        let anonymous =
+            generated::Client::new_with_client(&base_url, http.clone(), Context::default());
+        let session = transport::json("login", anonymous.login(&body).await).await?;
+        Client::new(base_url, http, self.transport, session.token)
+    }
+}
+
+/// A Magpie client that carries a session. Cheap to clone; clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    api: generated::Client,
+    session: Secret,
+}
+
+impl Client {
+    /// Starts a client for an organization (`"acme"` means `https://acme.silect.is/api/magpie`)
+    /// or for a full base URL such as `http://127.0.0.1:8080/api/magpie`.
+    pub fn builder(organization_or_base_url: impl AsRef<str>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: base_url(organization_or_base_url.as_ref()),
+            transport: SessionTransport::default(),
+            http: HttpOptions::default(),
+        }
+    }
+
+    fn new(
+        base_url: String,
+        http: reqwest::Client,
+        transport: SessionTransport,
+        session: Secret,
+    ) -> Result<Self, Error> {
+        let token = transport::header_token("session token", session.expose_secret())?;
+        let (name, value) = match transport {
+            SessionTransport::Header => (AUTHORIZATION, format!("token {token}")),
+            SessionTransport::Cookie => {
+                if token.contains([';', ',', '"', '\\']) {
+                    return Err(Error::invalid(
+                        "session token",
+                        InvalidReason::NotCookieSafe,
+                    ));
+                }
+                (COOKIE, format!("token={token}"))
+            }
+        };
+        let value = HeaderValue::try_from(value)
+            .map_err(|_| Error::invalid("session token", InvalidReason::NotHeaderSafe))?;
+        let context = Context::default().with_secret_header(name, value);
+        Ok(Self {
+            api: generated::Client::new_with_client(&base_url, http, context),
+            session,
+        })
+    }
+
+    /// The base URL every path is appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.api.baseurl()
+    }
+
+    /// The session token this client sends, e.g. to reuse the session later.
+    pub fn session_token(&self) -> &Secret {
+        &self.session
+    }
+
+    /// The generated client, carrying this client's session, for calls the facade does not wrap.
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// The server's version, as the free-form JSON it returns.
+    pub async fn version(&self) -> Result<serde_json::Value, Error> {
+        let version = transport::json("get_version", self.api.get_version().await).await?;
+        Ok(version.0)
+    }
+
+    /// Lists your own access tokens (ids and metadata, never values).
+    pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
+        transport::json("list_access_tokens", self.api.list_access_tokens().await).await
+    }
+
+    /// Creates an access token for yourself. Its value is in the result and nowhere else ever
+    /// again; if the response does not match the document, the error's
+    /// [`body`](Error::body) still holds it.
+    pub async fn create_token(&self) -> Result<NewAccessToken, Error> {
+        transport::json("create_access_token", self.api.create_access_token().await).await
+    }
+
+    /// Disables a token by id; it stops working until enabled again.
+    pub async fn disable(&self, token_id: &str) -> Result<(), Error> {
+        self.set_disabled(token_id, true).await
+    }
+
+    /// Enables a disabled token by id.
+    pub async fn enable(&self, token_id: &str) -> Result<(), Error> {
+        self.set_disabled(token_id, false).await
+    }
+
+    async fn set_disabled(&self, token_id: &str, disabled: bool) -> Result<(), Error> {
+        let token_id = transport::path_segment("token_id", token_id)?;
+        let result = self.api.set_access_token_status(token_id, disabled).await;
+        transport::unit("set_access_token_status", result).await
+    }
+
+    /// Replaces a token's description; sent as plain text.
+    pub async fn set_description(
+        &self,
+        token_id: &str,
+        description: impl Into<String>,
+    ) -> Result<(), Error> {
+        let token_id = transport::path_segment("token_id", token_id)?;
+        let result = self
+            .api
+            .set_access_token_description(token_id, description.into())
+            .await;
+        transport::unit("set_access_token_description", result).await
+    }
+
+    /// Deletes a token by id.
+    pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
+        let token_id = transport::path_segment("token_id", token_id)?;
+        transport::unit(
+            "delete_access_token",
+            self.api.delete_access_token(token_id).await,
+        )
+        .await
+    }
+
+    /// The tokens of a service account (organization administrators only). Enable, disable,
+    /// describe and delete its tokens by id through this client's own methods.
+    pub fn service_account<'a>(&'a self, user_name: &'a str) -> ServiceAccount<'a> {
+        ServiceAccount {
+            client: self,
+            user_name,
+        }
+    }
+}
+
+/// A service account's tokens, from [`Client::service_account`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceAccount<'a> {
+    client: &'a Client,
+    user_name: &'a str,
+}
+
+impl ServiceAccount<'_> {
+    /// Lists the service account's tokens.
+    pub async fn list(&self) -> Result<Vec<AccessToken>, Error> {
+        let user_name = transport::path_segment("user_name", self.user_name)?;
+        let result = self
+            .client
+            .api
+            .list_service_account_access_tokens(user_name)
+            .await;
+        transport::json("list_service_account_access_tokens", result).await
+    }
+
+    /// Creates a token for the service account; its value is shown only in the result.
+    pub async fn create(&self) -> Result<NewAccessToken, Error> {
+        let user_name = transport::path_segment("user_name", self.user_name)?;
+        let result = self
+            .client
+            .api
+            .create_service_account_access_token(user_name)
+            .await;
+        transport::json("create_service_account_access_token", result).await
+    }
+
+    /// Deletes all of the service account's tokens and creates one new one, whose value is
+    /// shown only in the result. Never retried: a second rotation would delete the first's
+    /// token.
+    pub async fn rotate(&self) -> Result<NewAccessToken, Error> {
+        let user_name = transport::path_segment("user_name", self.user_name)?;
+        let result = self
+            .client
+            .api
+            .rotate_service_account_access_tokens(user_name)
+            .await;
+        transport::json("rotate_service_account_access_tokens", result).await
+    }
+}
+
+/// The base URL for an organization name or a full URL.
+fn base_url(organization_or_base_url: &str) -> Result<String, Error> {
+    if organization_or_base_url.contains("://") {
+        return transport::base_url(organization_or_base_url);
+    }
+    let organization = organization_or_base_url;
+    let is_label = (1..=63).contains(&organization.len())
+        && organization
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !organization.starts_with('-')
+        && !organization.ends_with('-');
+    if !is_label {
+        return Err(Error::invalid("organization", InvalidReason::NotHostLabel));
+    }
+    Ok(format!(
+        "https://{}.silect.is/api/magpie",
+        organization.to_ascii_lowercase()
+    ))
+}

@@ -1,0 +1,278 @@
+//! What every vendor client shares below its facade: the per-request context the generated code
+//! calls into, HTTP client settings, argument checks, and turning progenitor's results into
+//! this crate's [`Error`].
+
+use std::fmt;
+use std::time::Duration;
+
+use progenitor_client::{Error as GeneratedError, ResponseValue};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::error::{DecodeDetail, Error, InvalidReason};
+use crate::secret::RawBody;
+
+/// The most of a response body the SDK keeps when a response is not the documented one.
+const MAX_KEPT_BODY: usize = 1024 * 1024;
+/// The most of a vendor's error message that goes into an error's `Display`.
+const MAX_MESSAGE_CHARS: usize = 200;
+
+/// Credentials and vendor conventions that a client adds to each of its requests.
+///
+/// The generated clients hold one and call [`Context::prepare`] on every request just before it
+/// is sent. Each vendor's `ClientBuilder` makes it; its `Debug` never shows a header's value.
+#[derive(Clone, Default)]
+pub struct Context {
+    headers: HeaderMap,
+}
+
+impl Context {
+    /// Adds `name: value` to every request, marked sensitive so that no HTTP layer prints it.
+    pub(crate) fn with_secret_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        value.set_sensitive(true);
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Makes a request what the vendor expects: adds the context's headers and a user agent,
+    /// states the zero length of a body-less POST or PUT (some proxies answer 411 otherwise),
+    /// and removes the `api-version` header progenitor adds, which no vendor reads.
+    pub fn prepare(&self, request: &mut reqwest::Request) {
+        let body_less = request.body().is_none()
+            && matches!(
+                *request.method(),
+                Method::POST | Method::PUT | Method::PATCH
+            );
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        for (name, value) in &self.headers {
+            headers.insert(name, value.clone());
+        }
+        headers
+            .entry(USER_AGENT)
+            .or_insert(HeaderValue::from_static(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            )));
+        if body_less {
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+    }
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a client talks HTTP: timeouts, or a `reqwest::Client` the caller configured.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpOptions {
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) client: Option<reqwest::Client>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            client: None,
+        }
+    }
+}
+
+impl HttpOptions {
+    /// The caller's client as it is, or ours: with the timeouts, and without following
+    /// redirects, so that no credential is ever sent to a host the caller did not name.
+    pub(crate) fn build(self) -> Result<reqwest::Client, Error> {
+        if let Some(client) = self.client {
+            return Ok(client);
+        }
+        reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|source| Error::Transport {
+                operation: "build_http_client",
+                source,
+            })
+    }
+}
+
+/// Checks and normalises a base URL: absolute http(s), no credentials, query or fragment, and
+/// no trailing slash (the generated code appends paths that start with one). A path prefix
+/// such as `/bamboo` is kept.
+pub(crate) fn base_url(input: &str) -> Result<String, Error> {
+    let invalid = |reason| Error::invalid("base URL", reason);
+    let url = Url::parse(input).map_err(|_| invalid(InvalidReason::NotHttpUrl))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(InvalidReason::NotHttpUrl));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(InvalidReason::UrlHasCredentials));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(InvalidReason::UrlHasQueryOrFragment));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Checks a value that goes into a URL path as one segment.
+///
+/// The generated code percent-encodes everything else, but `.` and `..` would be resolved as
+/// relative paths and reach another endpoint.
+pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    let reason = if value.is_empty() {
+        InvalidReason::Empty
+    } else if value == "." || value == ".." {
+        InvalidReason::DotSegment
+    } else if value.chars().any(char::is_control) {
+        InvalidReason::ControlCharacter
+    } else {
+        return Ok(value);
+    };
+    Err(Error::invalid(field, reason))
+}
+
+/// Checks that a value is non-empty.
+pub(crate) fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    if value.is_empty() {
+        Err(Error::invalid(field, InvalidReason::Empty))
+    } else {
+        Ok(value)
+    }
+}
+
+/// Checks a credential that goes into a header: non-empty printable ASCII without spaces.
+pub(crate) fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    non_empty(field, value)?;
+    if value.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(value)
+    } else {
+        Err(Error::invalid(field, InvalidReason::NotHeaderSafe))
+    }
+}
+
+/// The body of a documented JSON success response, or the error it really is.
+///
+/// A success status the document does not list (a 201 where it says 200) is decoded all the
+/// same, so that a token the server created is not lost to a status-code detail.
+pub(crate) async fn json<T: DeserializeOwned, E>(
+    operation: &'static str,
+    result: Result<ResponseValue<T>, GeneratedError<E>>,
+) -> Result<T, Error> {
+    match result {
+        Ok(value) => Ok(value.into_inner()),
+        Err(error) => {
+            let (status, body) = undocumented_success(operation, error).await?;
+            serde_json::from_slice(body.expose_bytes()).map_err(|e| Error::Decode {
+                operation,
+                status: Some(status),
+                detail: DecodeDetail::from(&e),
+                body,
+            })
+        }
+    }
+}
+
+/// The outcome of an operation whose documented success has no body: any 2xx will do.
+pub(crate) async fn unit<E>(
+    operation: &'static str,
+    result: Result<ResponseValue<()>, GeneratedError<E>>,
+) -> Result<(), Error> {
+    match result {
+        Ok(_) => Ok(()),
+        Err(error) => undocumented_success(operation, error).await.map(drop),
+    }
+}
+
+/// Turns progenitor's error into ours, except for a 2xx the document does not list, which
+/// comes back as `Ok` with its status and body for the caller to decide.
+async fn undocumented_success<E>(
+    operation: &'static str,
+    error: GeneratedError<E>,
+) -> Result<(StatusCode, RawBody), Error> {
+    match error {
+        GeneratedError::UnexpectedResponse(response) => {
+            let status = response.status();
+            let body = read_body(operation, response).await?;
+            if status.is_success() {
+                Ok((status, body))
+            } else {
+                Err(Error::Api {
+                    operation,
+                    status,
+                    message: vendor_message(&body),
+                    body,
+                })
+            }
+        }
+        GeneratedError::InvalidResponsePayload(bytes, e) => Err(Error::Decode {
+            operation,
+            status: None,
+            detail: DecodeDetail::from(&e),
+            body: RawBody::new(bytes.into(), false),
+        }),
+        GeneratedError::CommunicationError(source)
+        | GeneratedError::ResponseBodyError(source)
+        | GeneratedError::InvalidUpgrade(source) => Err(Error::Transport { operation, source }),
+        // The documents' errors are removed before generation, so these cannot occur; they
+        // are mapped rather than unwrapped so that a future setting cannot turn them into
+        // panics.
+        GeneratedError::ErrorResponse(value) => Err(Error::Api {
+            operation,
+            status: value.status(),
+            message: None,
+            body: RawBody::new(Vec::new(), false),
+        }),
+        // progenitor reports a body or header it could not encode this way; its message is
+        // dropped because it may quote the value.
+        GeneratedError::InvalidRequest(_) | GeneratedError::Custom(_) => {
+            Err(Error::invalid("request", InvalidReason::NotEncodable))
+        }
+    }
+}
+
+/// Reads at most [`MAX_KEPT_BODY`] bytes of a body.
+async fn read_body(
+    operation: &'static str,
+    mut response: reqwest::Response,
+) -> Result<RawBody, Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|source| Error::Transport { operation, source })?
+    {
+        let room = MAX_KEPT_BODY - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(RawBody::new(bytes, true));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(RawBody::new(bytes, false))
+}
+
+/// The human-readable message of a JSON error body such as `{"error": "Credentials required"}`,
+/// shortened and stripped of control characters.
+fn vendor_message(body: &RawBody) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body.expose_bytes()).ok()?;
+    let message = ["error", "message", "detail", "error_description"]
+        .iter()
+        .find_map(|key| value.get(key)?.as_str())?;
+    let clean: String = message
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_MESSAGE_CHARS)
+        .collect();
+    (!clean.is_empty()).then_some(clean)
+}
