@@ -111,9 +111,9 @@ pub enum InvalidReason {
     DotSegment,
     /// It contains a control character.
     ControlCharacter,
-    /// It must be printable ASCII without spaces to go into a header.
+    /// It must be printable ASCII, without a space at either end, to go into a header.
     NotHeaderSafe,
-    /// It contains a character a cookie value cannot carry (`;`, `,`, `"`, `\`).
+    /// It contains a character a cookie value cannot carry (space, `;`, `,`, `"`, `\`).
     NotCookieSafe,
     /// It is not an absolute `http` or `https` URL.
     NotHttpUrl,
@@ -133,8 +133,8 @@ impl fmt::Display for InvalidReason {
             Self::Empty => "must not be empty",
             Self::DotSegment => "must not be `.` or `..`",
             Self::ControlCharacter => "must not contain control characters",
-            Self::NotHeaderSafe => "must be printable ASCII without spaces",
-            Self::NotCookieSafe => "must not contain `;`, `,`, `\"` or `\\`",
+            Self::NotHeaderSafe => "must be printable ASCII without a space at either end",
+            Self::NotCookieSafe => "must not contain spaces, `;`, `,`, `\"` or `\\`",
             Self::NotHttpUrl => "must be an absolute http or https URL",
             Self::UrlHasCredentials => "must not contain a user name or password",
             Self::UrlHasQueryOrFragment => "must not have a query or fragment",

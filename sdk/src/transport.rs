@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -35,8 +35,7 @@ impl Context {
         self
     }
 
-    /// Makes a request what the vendor expects: adds the context's headers and a user agent,
-    /// states the zero length of a body-less POST or PUT (some proxies answer 411 otherwise),
+    /// Makes a request what the vendor expects: adds the context's headers, states the zero length of a body-less POST or PUT (some proxies answer 411 otherwise),
     /// and removes the `api-version` header progenitor adds, which no vendor reads.
     pub fn prepare(&self, request: &mut reqwest::Request) {
         let body_less = request.body().is_none()
@@ -49,13 +48,6 @@ impl Context {
         for (name, value) in &self.headers {
             headers.insert(name, value.clone());
         }
-        headers
-            .entry(USER_AGENT)
-            .or_insert(HeaderValue::from_static(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            )));
         if body_less {
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
@@ -96,6 +88,11 @@ impl HttpOptions {
             return Ok(client);
         }
         reqwest::Client::builder()
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -151,13 +148,26 @@ pub(crate) fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a s
     }
 }
 
-/// Checks a credential that goes into a header: non-empty printable ASCII without spaces.
+/// Checks a credential that goes into a header: non-empty printable ASCII, which keeps CR and
+/// LF (header injection) out, with no space at either end (HTTP would strip it).
 pub(crate) fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     non_empty(field, value)?;
-    if value.bytes().all(|b| b.is_ascii_graphic()) {
+    let printable = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    if printable && value.trim() == value {
         Ok(value)
     } else {
         Err(Error::invalid(field, InvalidReason::NotHeaderSafe))
+    }
+}
+
+/// Checks a credential that goes into a cookie value: a header token without the characters a
+/// cookie value cannot hold (RFC 6265 `cookie-octet`).
+pub(crate) fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+    header_token(field, value)?;
+    if value.contains([' ', ';', ',', '"', '\\']) {
+        Err(Error::invalid(field, InvalidReason::NotCookieSafe))
+    } else {
+        Ok(value)
     }
 }
 

@@ -182,16 +182,14 @@ impl Client {
         transport: SessionTransport,
         session: Secret,
     ) -> Result<Self, Error> {
-        let token = transport::header_token("session token", session.expose_secret())?;
+        let token = session.expose_secret();
         let (name, value) = match transport {
-            SessionTransport::Header => (AUTHORIZATION, format!("token {token}")),
+            SessionTransport::Header => {
+                let token = transport::header_token("session token", token)?;
+                (AUTHORIZATION, format!("token {token}"))
+            }
             SessionTransport::Cookie => {
-                if token.contains([';', ',', '"', '\\']) {
-                    return Err(Error::invalid(
-                        "session token",
-                        InvalidReason::NotCookieSafe,
-                    ));
-                }
+                let token = transport::cookie_token("session token", token)?;
                 (COOKIE, format!("token={token}"))
             }
         };
