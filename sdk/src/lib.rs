@@ -8,3 +8,8 @@ pub mod magpie;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
 pub use secret::{RawBody, Secret};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
