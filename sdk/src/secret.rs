@@ -137,3 +137,32 @@ impl fmt::Debug for RawBody {
         write!(f, "RawBody(<{}{more} bytes redacted>)", self.len())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{RawBody, Secret};
+
+    #[test]
+    fn secrets_compare_by_value_and_print_nothing() {
+        assert_eq!(Secret::new("abc"), Secret::from("abc"));
+        assert_ne!(Secret::new("abc"), Secret::new("abd"));
+        assert_ne!(Secret::new("abc"), Secret::new("abcd"));
+        assert_eq!(format!("{:?}", Secret::new("abc")), "Secret([REDACTED])");
+    }
+
+    #[test]
+    fn secrets_serialize_as_their_value_for_request_bodies() {
+        let json = serde_json::to_string(&Secret::new("p@ss")).unwrap();
+        assert_eq!(json, r#""p@ss""#);
+        let back: Secret = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.expose_secret(), "p@ss");
+    }
+
+    #[test]
+    fn raw_bodies_print_only_their_length() {
+        let body = RawBody::new(b"{\"token\":\"t0k\"}".to_vec(), true);
+        assert_eq!(format!("{body:?}"), "RawBody(<15+ bytes redacted>)");
+        assert_eq!(body.expose_text(), "{\"token\":\"t0k\"}");
+        assert!(body.is_truncated());
+    }
+}

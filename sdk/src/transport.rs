@@ -286,3 +286,35 @@ fn vendor_message(body: &RawBody) -> Option<String> {
         .collect();
     (!clean.is_empty()).then_some(clean)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_MESSAGE_CHARS, RawBody, vendor_message};
+
+    fn message(body: &str) -> Option<String> {
+        vendor_message(&RawBody::new(body.as_bytes().to_vec(), false))
+    }
+
+    #[test]
+    fn vendor_messages_are_read_from_the_usual_fields() {
+        assert_eq!(
+            message(r#"{"error": "Credentials required"}"#).as_deref(),
+            Some("Credentials required")
+        );
+        assert_eq!(
+            message(r#"{"message": "no such token"}"#).as_deref(),
+            Some("no such token")
+        );
+        assert_eq!(message(r#"{"error": {"code": 7}}"#), None);
+        assert_eq!(message("<html>nope</html>"), None);
+        assert_eq!(message(r#"{"error": ""}"#), None);
+    }
+
+    #[test]
+    fn vendor_messages_are_shortened_and_stripped_of_control_characters() {
+        let long = format!(r#"{{"error": "a\r\nb{}"}}"#, "x".repeat(500));
+        let shown = message(&long).unwrap();
+        assert!(shown.starts_with("abx"));
+        assert_eq!(shown.chars().count(), MAX_MESSAGE_CHARS);
+    }
+}
