@@ -289,7 +289,29 @@ fn vendor_message(body: &RawBody) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{MAX_MESSAGE_CHARS, RawBody, vendor_message};
+    use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue};
+    use reqwest::{Method, Request, Url};
+
+    use super::{Context, MAX_MESSAGE_CHARS, RawBody, vendor_message};
+
+    #[test]
+    fn prepared_requests_carry_the_credentials_marked_sensitive() {
+        let context = Context::default()
+            .with_secret_header(AUTHORIZATION, HeaderValue::from_static("token s3cr3t"));
+        let mut request = Request::new(Method::POST, Url::parse("http://127.0.0.1/x").unwrap());
+        request
+            .headers_mut()
+            .insert("api-version", HeaderValue::from_static("1.0"));
+        context.prepare(&mut request);
+
+        let authorization = &request.headers()[AUTHORIZATION];
+        assert_eq!(authorization, "token s3cr3t");
+        assert!(authorization.is_sensitive());
+        assert_eq!(request.headers()[CONTENT_LENGTH], "0");
+        assert!(!request.headers().contains_key("api-version"));
+        assert!(!format!("{context:?}").contains("s3cr3t"));
+        assert!(!format!("{request:?}").contains("s3cr3t"));
+    }
 
     fn message(body: &str) -> Option<String> {
         vendor_message(&RawBody::new(body.as_bytes().to_vec(), false))
