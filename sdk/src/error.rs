@@ -29,7 +29,7 @@ pub enum Error {
     Transport {
         /// The operation, named as in the vendor's OpenAPI document.
         operation: &'static str,
-        /// The HTTP client's error.
+        /// The HTTP client's error, without the request's URL.
         #[source]
         source: reqwest::Error,
     },
@@ -94,6 +94,15 @@ impl Error {
     /// Whether the call timed out.
     pub fn is_timeout(&self) -> bool {
         matches!(self, Self::Transport { source, .. } if source.is_timeout())
+    }
+
+    /// A transport error without its URL: path segments can be credentials (Bamboo's token
+    /// ids are), and error chains end up in logs.
+    pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Self {
+        Self::Transport {
+            operation,
+            source: source.without_url(),
+        }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: InvalidReason) -> Self {

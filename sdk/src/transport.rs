@@ -97,10 +97,7 @@ impl HttpOptions {
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|source| Error::Transport {
-                operation: "build_http_client",
-                source,
-            })
+            .map_err(|source| Error::transport("build_http_client", source))
     }
 }
 
@@ -233,7 +230,7 @@ async fn undocumented_success<E>(
         }),
         GeneratedError::CommunicationError(source)
         | GeneratedError::ResponseBodyError(source)
-        | GeneratedError::InvalidUpgrade(source) => Err(Error::Transport { operation, source }),
+        | GeneratedError::InvalidUpgrade(source) => Err(Error::transport(operation, source)),
         // The documents' errors are removed before generation, so these cannot occur; they
         // are mapped rather than unwrapped so that a future setting cannot turn them into
         // panics.
@@ -260,7 +257,7 @@ async fn read_body(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|source| Error::Transport { operation, source })?
+        .map_err(|source| Error::transport(operation, source))?
     {
         let room = MAX_KEPT_BODY - bytes.len();
         if chunk.len() > room {
