@@ -134,6 +134,8 @@ pub enum InvalidReason {
     NotHostLabel,
     /// It cannot be encoded into the request.
     NotEncodable,
+    /// It contains `:`, which HTTP basic authentication cannot carry in a user name.
+    Colon,
 }
 
 impl fmt::Display for InvalidReason {
@@ -149,6 +151,7 @@ impl fmt::Display for InvalidReason {
             Self::UrlHasQueryOrFragment => "must not have a query or fragment",
             Self::NotHostLabel => "must be letters, digits and inner hyphens, at most 63",
             Self::NotEncodable => "cannot be encoded into the request",
+            Self::Colon => "must not contain `:`",
         })
     }
 }

@@ -4,6 +4,7 @@ mod error;
 mod secret;
 pub mod transport;
 
+pub mod bamboo;
 pub mod magpie;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};

@@ -11,7 +11,7 @@ use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::error::{DecodeDetail, Error, InvalidReason};
-use crate::secret::RawBody;
+use crate::secret::{RawBody, Secret};
 
 /// The most of a response body the SDK keeps when a response is not the documented one.
 const MAX_KEPT_BODY: usize = 1024 * 1024;
@@ -99,6 +99,53 @@ impl HttpOptions {
             .build()
             .map_err(|source| Error::transport("build_http_client", source))
     }
+}
+
+/// The HTTP settings every vendor's `ClientBuilder` offers, over its `http: HttpOptions` field.
+macro_rules! http_settings {
+    () => {
+        /// Bounds each call from start to end of the response body. Default: 30 s.
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.timeout = timeout;
+            self
+        }
+
+        /// Bounds connecting to the server. Default: 10 s.
+        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.http.connect_timeout = timeout;
+            self
+        }
+
+        /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts.
+        ///
+        /// Its own redirect policy then applies: the SDK's default follows none, so that
+        /// credentials never reach a host you did not name.
+        pub fn http_client(mut self, client: reqwest::Client) -> Self {
+            self.http.client = Some(client);
+            self
+        }
+    };
+}
+pub(crate) use http_settings;
+
+/// The `Authorization` value for HTTP basic authentication.
+pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
+    use base64::Engine as _;
+    non_empty("username", username)?;
+    if username.contains(':') {
+        return Err(Error::invalid("username", InvalidReason::Colon));
+    }
+    for (field, value) in [
+        ("username", username),
+        ("password", password.expose_secret()),
+    ] {
+        if value.chars().any(char::is_control) {
+            return Err(Error::invalid(field, InvalidReason::ControlCharacter));
+        }
+    }
+    let credentials = Secret::new(format!("{username}:{}", password.expose_secret()));
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.expose_secret());
+    Ok(HeaderValue::try_from(format!("Basic {encoded}")).expect("base64 is header-safe"))
 }
 
 /// Checks and normalises a base URL: absolute http(s), no credentials, query or fragment, and

@@ -5,8 +5,8 @@ use std::time::Duration;
 use access_tokens::magpie::{Client, Login, SessionTransport};
 use access_tokens::{DecodeKind, Error, InvalidReason, Secret};
 use access_tokens_tests::{
-    ERROR_BODIES, ERROR_STATUSES, assert_api_error, assert_never_printed, assert_nothing_sent,
-    header, only_request,
+    ERROR_BODIES, Operation, assert_api_error, assert_never_printed, assert_nothing_sent,
+    check_error_statuses, check_requests, header, only_request,
 };
 use serde_json::json;
 use wiremock::matchers::{any, method, path};
@@ -57,8 +57,9 @@ const TOKEN_ID: &str = "tok-42";
 const SERVICE_ACCOUNT: &str = "svc@example.com";
 const DESCRIPTION: &str = "CI deploy key \"prod\"\nline two: ünïcode";
 
-impl Op {
-    /// The method and path the document gives this operation, with the test's arguments.
+impl Operation for Op {
+    type Client = Client;
+
     fn route(self) -> (&'static str, String) {
         let (method, rest) = match self {
             Op::Version => ("GET", "/version".to_owned()),
@@ -75,7 +76,6 @@ impl Op {
         (method, format!("{PREFIX}{rest}"))
     }
 
-    /// A documented success response.
     fn success(self) -> ResponseTemplate {
         let ok = ResponseTemplate::new(200);
         match self {
@@ -88,11 +88,10 @@ impl Op {
         }
     }
 
-    /// The body and content type the operation must send.
-    fn request_body(self) -> (&'static [u8], Option<&'static str>) {
+    fn request_body(self) -> Option<(&'static str, Vec<u8>)> {
         match self {
-            Op::Describe => (DESCRIPTION.as_bytes(), Some("text/plain")),
-            _ => (b"", None),
+            Op::Describe => Some(("text/plain", DESCRIPTION.as_bytes().to_vec())),
+            _ => None,
         }
     }
 
@@ -132,23 +131,8 @@ fn client_for(server: &MockServer, transport: SessionTransport) -> Client {
 }
 
 async fn check_wire(transport: SessionTransport) {
-    for op in ALL_OPS {
-        let server = MockServer::start().await;
-        let (verb, route) = op.route();
-        Mock::given(method(verb))
-            .and(path(route.as_str()))
-            .respond_with(op.success())
-            .mount(&server)
-            .await;
-
-        op.call(&client_for(&server, transport))
-            .await
-            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
-
-        let request = only_request(&server).await;
-        assert_eq!(request.method.as_str(), verb, "{op:?}");
-        assert_eq!(request.url.path(), route, "{op:?}");
-        assert_eq!(request.url.query(), None, "{op:?}");
+    let requests = check_requests(&ALL_OPS, |server, _| client_for(server, transport)).await;
+    for (op, request) in requests {
         let (authorization, cookie) = match transport {
             SessionTransport::Header => (Some(format!("token {SESSION}")), None),
             SessionTransport::Cookie => (None, Some(format!("token={SESSION}"))),
@@ -159,27 +143,18 @@ async fn check_wire(transport: SessionTransport) {
             "{op:?}"
         );
         assert_eq!(header(&request, "cookie"), cookie.as_deref(), "{op:?}");
-        assert_eq!(header(&request, "api-version"), None, "{op:?}");
         assert!(
             header(&request, "user-agent")
                 .unwrap()
                 .starts_with("access-tokens/")
         );
-        let (body, content_type) = op.request_body();
-        assert_eq!(request.body, body, "{op:?}");
-        assert_eq!(header(&request, "content-type"), content_type, "{op:?}");
-        if matches!(verb, "POST" | "PUT") {
-            let length = body.len().to_string();
-            assert_eq!(
-                header(&request, "content-length"),
-                Some(length.as_str()),
-                "{op:?}"
-            );
-        }
-        let accept = matches!(op, Op::Version | Op::List | Op::Create)
-            || matches!(op, Op::ServiceList | Op::ServiceCreate | Op::ServiceRotate);
-        let expected_accept = if accept { "application/json" } else { "*/*" };
-        assert_eq!(header(&request, "accept"), Some(expected_accept), "{op:?}");
+        let returns_json = !matches!(op, Op::Disable | Op::Enable | Op::Describe | Op::Delete);
+        let accept = if returns_json {
+            "application/json"
+        } else {
+            "*/*"
+        };
+        assert_eq!(header(&request, "accept"), Some(accept), "{op:?}");
     }
 }
 
@@ -196,27 +171,12 @@ async fn every_operation_sends_the_documented_request_with_the_session_cookie() 
 #[tokio::test]
 async fn every_error_status_reaches_the_caller_typed_with_its_status_and_body() {
     let server = MockServer::start().await;
-    let client = client_for(&server, SessionTransport::Header);
-    for op in ALL_OPS {
-        for status in ERROR_STATUSES {
-            for body in ERROR_BODIES {
-                server.reset().await;
-                Mock::given(any())
-                    .respond_with(body.respond(status))
-                    .mount(&server)
-                    .await;
-                let error = op.call(&client).await.expect_err("an error status");
-                assert_api_error(&error, status, body.message, body.bytes);
-                assert_eq!(error.status().map(|s| s.as_u16()), Some(status));
-                let shown = error.to_string();
-                assert!(
-                    shown.contains(&status.to_string()),
-                    "{op:?} {}: {shown}",
-                    body.name
-                );
-            }
-        }
-    }
+    check_error_statuses(
+        &ALL_OPS,
+        &client_for(&server, SessionTransport::Header),
+        &server,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
 //! Behaviour tests: one module per vendor, plus checks that span all documents.
 
+mod bamboo;
 mod magpie;
 mod schemas;

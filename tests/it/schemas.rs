@@ -16,6 +16,7 @@ enum Shape {
         closed: bool,
     },
     OneOf(BTreeSet<String>),
+    Enum(BTreeSet<String>),
     Any,
 }
 
@@ -36,6 +37,9 @@ impl Shape {
                 required: names("required"),
                 closed: schema["additionalProperties"] == Value::Bool(false),
             };
+        }
+        if schema["enum"].is_array() {
+            return Shape::Enum(names("enum"));
         }
         let alternatives = schema["oneOf"].as_array().or(schema["anyOf"].as_array());
         match alternatives {
@@ -62,6 +66,10 @@ macro_rules! schemas {
 /// The generated types of an API, by schema name.
 fn generated(api: &str) -> Vec<(&'static str, Value)> {
     match api {
+        "bamboo" => {
+            use access_tokens::bamboo::generated::types::*;
+            schemas![NewToken, Token, XsrfCheck]
+        }
         "magpie" => {
             use access_tokens::magpie::generated::types::*;
             schemas![

@@ -1,7 +1,8 @@
 //! Helpers shared by the vendor test modules in `it/`.
 
 use access_tokens::Error;
-use wiremock::{MockServer, Request, ResponseTemplate};
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The one request the server received; fails if there were none or several.
 pub async fn only_request(server: &MockServer) -> Request {
@@ -111,5 +112,111 @@ pub fn assert_never_printed(secret: &str, printed: &[String]) {
             !text.contains(secret),
             "secret {secret:?} printed in {text}"
         );
+    }
+}
+
+/// One operation of a vendor's facade, described for the shared wire and error checks.
+pub trait Operation: Copy + std::fmt::Debug {
+    /// The facade client the operation is called on.
+    type Client;
+
+    /// The method and the full path (with the test's arguments) the document gives it.
+    fn route(self) -> (&'static str, String);
+
+    /// The query string it must send, if any.
+    fn query(self) -> Option<&'static str> {
+        None
+    }
+
+    /// A documented success response.
+    fn success(self) -> ResponseTemplate;
+
+    /// The content type and body it must send, if it sends one. JSON bodies are compared as
+    /// JSON values.
+    fn request_body(self) -> Option<(&'static str, Vec<u8>)>;
+
+    /// Calls the facade, dropping the result's value.
+    fn call(self, client: &Self::Client) -> impl Future<Output = Result<(), Error>>;
+}
+
+/// Calls each operation against a fresh server answering its documented success, checks the
+/// method, path, query, content type, length and body on the wire, and returns each request
+/// for the vendor's own header checks.
+pub async fn check_requests<O: Operation>(
+    operations: &[O],
+    client_for: impl Fn(&MockServer, O) -> O::Client,
+) -> Vec<(O, Request)> {
+    let mut checked = Vec::new();
+    for &op in operations {
+        let server = MockServer::start().await;
+        let (verb, route) = op.route();
+        Mock::given(method(verb))
+            .and(path(route.as_str()))
+            .respond_with(op.success())
+            .mount(&server)
+            .await;
+
+        op.call(&client_for(&server, op))
+            .await
+            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
+
+        let request = only_request(&server).await;
+        assert_eq!(request.method.as_str(), verb, "{op:?}");
+        assert_eq!(request.url.path(), route, "{op:?}");
+        assert_eq!(request.url.query(), op.query(), "{op:?}");
+        assert_eq!(header(&request, "api-version"), None, "{op:?}");
+        match op.request_body() {
+            Some((content_type, body)) => {
+                assert_eq!(
+                    header(&request, "content-type"),
+                    Some(content_type),
+                    "{op:?}"
+                );
+                if content_type == "application/json" {
+                    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+                    let expected: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    assert_eq!(sent, expected, "{op:?}");
+                } else {
+                    assert_eq!(request.body, body, "{op:?}");
+                }
+            }
+            None => {
+                assert_eq!(header(&request, "content-type"), None, "{op:?}");
+                assert!(request.body.is_empty(), "{op:?}");
+                if matches!(verb, "POST" | "PUT") {
+                    assert_eq!(header(&request, "content-length"), Some("0"), "{op:?}");
+                }
+            }
+        }
+        checked.push((op, request));
+    }
+    checked
+}
+
+/// Answers every operation with each error status and body, and checks each reaches the
+/// caller as the typed API error with its status, the vendor's message and the whole body.
+pub async fn check_error_statuses<O: Operation>(
+    operations: &[O],
+    client: &O::Client,
+    server: &MockServer,
+) {
+    for &op in operations {
+        for status in ERROR_STATUSES {
+            for body in ERROR_BODIES {
+                server.reset().await;
+                Mock::given(any())
+                    .respond_with(body.respond(status))
+                    .mount(server)
+                    .await;
+                let error = op.call(client).await.expect_err("an error status");
+                assert_api_error(&error, status, body.message, body.bytes);
+                let shown = error.to_string();
+                assert!(
+                    shown.contains(&status.to_string()),
+                    "{op:?} {}: {shown}",
+                    body.name
+                );
+            }
+        }
     }
 }

@@ -22,8 +22,6 @@
 //! # }
 //! ```
 
-use std::time::Duration;
-
 use progenitor_client::ClientInfo;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue};
 
@@ -117,26 +115,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Bounds each call from start to end of the response body. Default: 30 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http.timeout = timeout;
-        self
-    }
-
-    /// Bounds connecting to the server. Default: 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.http.connect_timeout = timeout;
-        self
-    }
-
-    /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts.
-    ///
-    /// Its own redirect policy then applies: the SDK's default follows none, so that the
-    /// session never reaches a host you did not name.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http.client = Some(client);
-        self
-    }
+    transport::http_settings!();
 
     /// Finishes with a session token you already have.
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {

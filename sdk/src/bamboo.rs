@@ -1,0 +1,166 @@
+//! Agent APIs for Bamboo: the plugin's access tokens, which let scripts read and change the
+//! state of Bamboo build agents.
+//!
+//! Every call authenticates as a Bamboo administrator with HTTP basic authentication. A token's
+//! `uuid` is both its id and the secret scripts present to the agent operations, so it is a
+//! [`Secret`]. The plugin documents no way to delete a token, and this client offers none.
+//!
+//! ```no_run
+//! use access_tokens::bamboo::{Client, NewToken};
+//!
+//! # async fn run() -> Result<(), access_tokens::Error> {
+//! let bamboo = Client::builder("https://ci.example.com/bamboo").basic_auth("admin", "s3cret")?;
+//! let mut token = bamboo
+//!     .create_token(&NewToken { name: "agent drain".into(), read: true, change: false })
+//!     .await?;
+//! token.change = true;
+//! bamboo.update_token(&token).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use progenitor_client::ClientInfo;
+use reqwest::header::AUTHORIZATION;
+
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::transport::{self, Context, HttpOptions};
+
+use generated::types::XsrfCheck;
+pub use generated::types::{NewToken, Token};
+
+/// The client progenitor generates from `openapi/bamboo.yaml`, for calls the facade does not
+/// wrap. [`Client::generated`] gives one that already carries the credentials.
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    missing_debug_implementations
+)]
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
+}
+
+/// Which release of the plugin the server runs; it decides the paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PluginVersion {
+    /// 1.5 or later: `/rest/agent-config/1.0/tokens/`.
+    #[default]
+    V1_5OrLater,
+    /// Before 1.5: `/rest/agent/1.0/tokens/`.
+    Before1_5,
+}
+
+/// Configures a [`Client`]; finish with [`basic_auth`](Self::basic_auth).
+#[derive(Debug)]
+#[must_use = "a builder does nothing until it is finished with `basic_auth`"]
+pub struct ClientBuilder {
+    base_url: Result<String, Error>,
+    version: PluginVersion,
+    http: HttpOptions,
+}
+
+impl ClientBuilder {
+    /// Uses the paths of an older plugin release. Default: 1.5 or later.
+    pub fn plugin_version(mut self, version: PluginVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    transport::http_settings!();
+
+    /// Finishes with a Bamboo administrator's user name and password.
+    pub fn basic_auth(
+        self,
+        username: impl AsRef<str>,
+        password: impl Into<Secret>,
+    ) -> Result<Client, Error> {
+        let authorization = transport::basic_auth(username.as_ref(), &password.into())?;
+        let context = Context::default().with_secret_header(AUTHORIZATION, authorization);
+        let api = generated::Client::new_with_client(&self.base_url?, self.http.build()?, context);
+        Ok(Client {
+            api,
+            version: self.version,
+        })
+    }
+}
+
+/// A client for one Bamboo server. Cheap to clone; clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    api: generated::Client,
+    version: PluginVersion,
+}
+
+impl Client {
+    /// Starts a client for a Bamboo server's base URL, including any context path
+    /// (`https://ci.example.com/bamboo`).
+    pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: transport::base_url(base_url.as_ref()),
+            version: PluginVersion::default(),
+            http: HttpOptions::default(),
+        }
+    }
+
+    /// The base URL every path is appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.api.baseurl()
+    }
+
+    /// The plugin release whose paths this client uses.
+    pub fn plugin_version(&self) -> PluginVersion {
+        self.version
+    }
+
+    /// The generated client, carrying this client's credentials.
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// Lists every token, with its `uuid` (a secret) and permissions.
+    pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
+        match self.version {
+            PluginVersion::V1_5OrLater => {
+                transport::json("list_tokens", self.api.list_tokens().await).await
+            }
+            PluginVersion::Before1_5 => {
+                let result = self.api.list_tokens_before_1_5().await;
+                transport::json("list_tokens_before_1_5", result).await
+            }
+        }
+    }
+
+    /// Creates a token; the result carries the `uuid` the server assigned.
+    ///
+    /// If the response does not match the document, the error's [`body`](Error::body) still
+    /// holds the new `uuid`. Never retried: a second call would create a second token.
+    pub async fn create_token(&self, token: &NewToken) -> Result<Token, Error> {
+        let xsrf = XsrfCheck::NoCheck;
+        match self.version {
+            PluginVersion::V1_5OrLater => {
+                transport::json("create_token", self.api.create_token(xsrf, token).await).await
+            }
+            PluginVersion::Before1_5 => {
+                let result = self.api.create_token_before_1_5(xsrf, token).await;
+                transport::json("create_token_before_1_5", result).await
+            }
+        }
+    }
+
+    /// Replaces the name and permissions of the token with this `uuid`.
+    pub async fn update_token(&self, token: &Token) -> Result<Token, Error> {
+        let uuid = transport::path_segment("uuid", token.uuid.expose_secret())?;
+        let xsrf = XsrfCheck::NoCheck;
+        match self.version {
+            PluginVersion::V1_5OrLater => {
+                let result = self.api.update_token(uuid, xsrf, token).await;
+                transport::json("update_token", result).await
+            }
+            PluginVersion::Before1_5 => {
+                let result = self.api.update_token_before_1_5(uuid, xsrf, token).await;
+                transport::json("update_token_before_1_5", result).await
+            }
+        }
+    }
+}
