@@ -12,7 +12,7 @@ use quote::quote;
 use schemars08::schema::{InstanceType, SchemaObject};
 
 /// The vendor APIs, each with a document `openapi/<name>.yaml` and a module `access_tokens::<name>`.
-pub const APIS: &[&str] = &["bamboo", "magpie"];
+pub const APIS: &[&str] = &["bamboo", "entuity", "magpie"];
 
 /// Where an API's document lives, relative to the `sdk` package.
 pub fn document_path(api: &str) -> String {

@@ -2,13 +2,16 @@
 
 mod error;
 mod secret;
+mod time;
 pub mod transport;
 
 pub mod bamboo;
+pub mod entuity;
 pub mod magpie;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
 pub use secret::{RawBody, Secret};
+pub use time::Expiry;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

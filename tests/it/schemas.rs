@@ -70,6 +70,17 @@ fn generated(api: &str) -> Vec<(&'static str, Value)> {
             use access_tokens::bamboo::generated::types::*;
             schemas![NewToken, Token, XsrfCheck]
         }
+        "entuity" => {
+            use access_tokens::entuity::generated::types::*;
+            schemas![
+                AccessToken,
+                AccessTokenList,
+                AccessTokenStats,
+                AccessTokenUpdate,
+                Media,
+                NewAccessToken
+            ]
+        }
         "magpie" => {
             use access_tokens::magpie::generated::types::*;
             schemas![
