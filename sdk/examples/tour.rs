@@ -18,15 +18,9 @@ async fn main() -> Result<(), Error> {
     println!("Magpie stand-in listening at {base_url}\n");
 
     let client = Client::builder(&base_url)
-        .login(Login::password(
-            "ada@acme.example",
-            "correct horse battery staple",
-        ))
+        .login(Login::password("ada@acme.example", "correct horse battery staple"))
         .await?;
-    println!(
-        "logged in as ada@acme.example; session {}",
-        masked(client.session_token())
-    );
+    println!("logged in as ada@acme.example; session {}", masked(client.session_token()));
 
     let created = client.create_token().await?;
     println!(
@@ -36,15 +30,8 @@ async fn main() -> Result<(), Error> {
 
     for token in client.list_tokens().await? {
         let id = token.id.as_deref().unwrap_or("?");
-        let state = if token.disabled == Some(true) {
-            "disabled"
-        } else {
-            "enabled"
-        };
-        println!(
-            "listed token {id}: {state}, {:?}",
-            token.description.as_deref().unwrap_or("")
-        );
+        let state = if token.disabled == Some(true) { "disabled" } else { "enabled" };
+        println!("listed token {id}: {state}, {:?}", token.description.as_deref().unwrap_or(""));
     }
 
     client.disable("tok-1").await?;
@@ -53,10 +40,7 @@ async fn main() -> Result<(), Error> {
     println!("described tok-1 as \"laptop, retired\"");
 
     let rotated = client.service_account("ci@acme.example").rotate().await?;
-    println!(
-        "rotated ci@acme.example: its only token is now {}",
-        masked(&rotated.token)
-    );
+    println!("rotated ci@acme.example: its only token is now {}", masked(&rotated.token));
 
     client.delete("tok-1").await?;
     println!("deleted tok-1");
@@ -66,10 +50,7 @@ async fn main() -> Result<(), Error> {
         Err(error @ Error::Api { .. }) => println!("an expired session is refused: {error}"),
         other => println!("unexpected: {other:?}"),
     }
-    println!(
-        "\ndone: {} requests served",
-        server.received_requests().await.map_or(0, |r| r.len())
-    );
+    println!("\ndone: {} requests served", server.received_requests().await.map_or(0, |r| r.len()));
     Ok(())
 }
 
@@ -87,10 +68,7 @@ async fn magpie_stand_in() -> MockServer {
     };
     let ok_json = |body| ResponseTemplate::new(200).set_body_json(body);
 
-    route("POST", "/login")
-        .respond_with(ok_json(json!({ "token": SESSION })))
-        .mount(&server)
-        .await;
+    route("POST", "/login").respond_with(ok_json(json!({ "token": SESSION }))).mount(&server).await;
     route("POST", "/access-token")
         .and(authorized())
         .respond_with(ok_json(json!({ "token": "b2c4e6f8a0-new-personal-token" })))
@@ -104,11 +82,7 @@ async fn magpie_stand_in() -> MockServer {
         ])))
         .mount(&server)
         .await;
-    for (verb, tail) in [
-        ("PUT", "/status/true"),
-        ("PUT", "/description"),
-        ("DELETE", ""),
-    ] {
+    for (verb, tail) in [("PUT", "/status/true"), ("PUT", "/description"), ("DELETE", "")] {
         route(verb, &format!("/access-token/tok-1{tail}"))
             .and(authorized())
             .respond_with(ResponseTemplate::new(200))
@@ -117,9 +91,7 @@ async fn magpie_stand_in() -> MockServer {
     }
     route("POST", "/access-token/rotate/ci@acme.example")
         .and(authorized())
-        .respond_with(ok_json(
-            json!({ "token": "9d8c7b6a5f-rotated-service-token" }),
-        ))
+        .respond_with(ok_json(json!({ "token": "9d8c7b6a5f-rotated-service-token" })))
         .mount(&server)
         .await;
     // Anything else, such as a call with an expired session, is refused.

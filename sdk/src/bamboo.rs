@@ -31,12 +31,7 @@ pub use generated::types::{NewToken, Token};
 
 /// The client progenitor generates from `openapi/bamboo.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the credentials.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    missing_docs,
-    missing_debug_implementations
-)]
+#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
 }
@@ -78,10 +73,7 @@ impl ClientBuilder {
         let authorization = transport::basic_auth(username.as_ref(), &password.into())?;
         let context = Context::default().with_secret_header(AUTHORIZATION, authorization);
         let api = generated::Client::new_with_client(&self.base_url?, self.http.build()?, context);
-        Ok(Client {
-            api,
-            version: self.version,
-        })
+        Ok(Client { api, version: self.version })
     }
 }
 

@@ -38,12 +38,7 @@ pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, New
 
 /// The client progenitor generates from `openapi/entuity.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the credentials.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    missing_docs,
-    missing_debug_implementations
-)]
+#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));
 }
@@ -83,10 +78,7 @@ impl Client {
     /// under its `/api` path.
     pub fn builder(server_url: impl AsRef<str>) -> ClientBuilder {
         let base_url = transport::base_url(server_url.as_ref()).map(|server| server + "/api");
-        ClientBuilder {
-            base_url,
-            http: HttpOptions::default(),
-        }
+        ClientBuilder { base_url, http: HttpOptions::default() }
     }
 
     /// The base URL every path is appended to: the server's `/api`.
@@ -126,10 +118,7 @@ impl Client {
         token_id: i64,
         update: &AccessTokenUpdate,
     ) -> Result<AccessToken, Error> {
-        let result = self
-            .api
-            .update_access_token(token_id, Media::Json, update)
-            .await;
+        let result = self.api.update_access_token(token_id, Media::Json, update).await;
         transport::json("update_access_token", result).await
     }
 
@@ -160,27 +149,19 @@ impl AccessToken {
 impl AccessTokenStats {
     /// When the token was last used to log in; `None` if never (or not said).
     pub fn last_login_at(&self) -> Option<SystemTime> {
-        self.last_login_time_sec
-            .filter(|&s| s != 0)
-            .map(time::from_unix_seconds)
+        self.last_login_time_sec.filter(|&s| s != 0).map(time::from_unix_seconds)
     }
 }
 
 impl NewAccessToken {
     /// A token for the user with this name, not expiring, without description.
     pub fn for_user_name(user_name: impl Into<String>) -> Self {
-        Self {
-            user_name: Some(user_name.into()),
-            ..Self::default()
-        }
+        Self { user_name: Some(user_name.into()), ..Self::default() }
     }
 
     /// A token for the user with this id, not expiring, without description.
     pub fn for_user_id(user_id: i64) -> Self {
-        Self {
-            user_id: Some(user_id),
-            ..Self::default()
-        }
+        Self { user_id: Some(user_id), ..Self::default() }
     }
 
     /// Makes the token expire at `at` (whole seconds; a moment before 1970 means never).
@@ -198,9 +179,5 @@ impl NewAccessToken {
 
 /// Entuity's `expiryTimeSec`: `0` is "never".
 fn seconds_or_never(seconds: i64) -> Expiry {
-    if seconds == 0 {
-        Expiry::Never
-    } else {
-        Expiry::At(time::from_unix_seconds(seconds))
-    }
+    if seconds == 0 { Expiry::Never } else { Expiry::At(time::from_unix_seconds(seconds)) }
 }

@@ -99,10 +99,7 @@ impl Error {
     /// A transport error without its URL: path segments can be credentials (Bamboo's token
     /// ids are), and error chains end up in logs.
     pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Self {
-        Self::Transport {
-            operation,
-            source: source.without_url(),
-        }
+        Self::Transport { operation, source: source.without_url() }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: InvalidReason) -> Self {
@@ -190,11 +187,7 @@ impl From<&serde_json::Error> for DecodeDetail {
             Category::Data => DecodeKind::Data,
             Category::Syntax | Category::Io => DecodeKind::Syntax,
         };
-        Self {
-            line: e.line(),
-            column: e.column(),
-            kind,
-        }
+        Self { line: e.line(), column: e.column(), kind }
     }
 }
 

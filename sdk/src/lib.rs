@@ -7,6 +7,7 @@ pub mod transport;
 
 pub mod bamboo;
 pub mod entuity;
+pub mod insight;
 pub mod magpie;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};

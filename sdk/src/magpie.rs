@@ -23,7 +23,7 @@
 //! ```
 
 use progenitor_client::ClientInfo;
-use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue};
+use reqwest::header::{AUTHORIZATION, COOKIE};
 
 use crate::error::{Error, InvalidReason};
 use crate::secret::Secret;
@@ -33,12 +33,7 @@ pub use generated::types::{AccessToken, NewAccessToken};
 
 /// The client progenitor generates from `openapi/magpie.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the session.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    missing_docs,
-    missing_debug_implementations
-)]
+#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
 }
@@ -71,10 +66,7 @@ pub enum Login {
 impl Login {
     /// Logs in with a user name and password.
     pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        Self::Password {
-            username: username.into(),
-            password: password.into(),
-        }
+        Self::Password { username: username.into(), password: password.into() }
     }
 
     /// Logs in with a personal access token.
@@ -172,13 +164,9 @@ impl Client {
                 (COOKIE, format!("token={token}"))
             }
         };
-        let value = HeaderValue::try_from(value)
-            .map_err(|_| Error::invalid("session token", InvalidReason::NotHeaderSafe))?;
+        let value = transport::header_value("session token", value)?;
         let context = Context::default().with_secret_header(name, value);
-        Ok(Self {
-            api: generated::Client::new_with_client(&base_url, http, context),
-            session,
-        })
+        Ok(Self { api: generated::Client::new_with_client(&base_url, http, context), session })
     }
 
     /// The base URL every path is appended to, without a trailing slash.
@@ -237,30 +225,20 @@ impl Client {
         description: impl Into<String>,
     ) -> Result<(), Error> {
         let token_id = transport::path_segment("token_id", token_id)?;
-        let result = self
-            .api
-            .set_access_token_description(token_id, description.into())
-            .await;
+        let result = self.api.set_access_token_description(token_id, description.into()).await;
         transport::unit("set_access_token_description", result).await
     }
 
     /// Deletes a token by id.
     pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
         let token_id = transport::path_segment("token_id", token_id)?;
-        transport::unit(
-            "delete_access_token",
-            self.api.delete_access_token(token_id).await,
-        )
-        .await
+        transport::unit("delete_access_token", self.api.delete_access_token(token_id).await).await
     }
 
     /// The tokens of a service account (organization administrators only). Enable, disable,
     /// describe and delete its tokens by id through this client's own methods.
     pub fn service_account<'a>(&'a self, user_name: &'a str) -> ServiceAccount<'a> {
-        ServiceAccount {
-            client: self,
-            user_name,
-        }
+        ServiceAccount { client: self, user_name }
     }
 }
 
@@ -275,22 +253,14 @@ impl ServiceAccount<'_> {
     /// Lists the service account's tokens.
     pub async fn list(&self) -> Result<Vec<AccessToken>, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self
-            .client
-            .api
-            .list_service_account_access_tokens(user_name)
-            .await;
+        let result = self.client.api.list_service_account_access_tokens(user_name).await;
         transport::json("list_service_account_access_tokens", result).await
     }
 
     /// Creates a token for the service account; its value is shown only in the result.
     pub async fn create(&self) -> Result<NewAccessToken, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self
-            .client
-            .api
-            .create_service_account_access_token(user_name)
-            .await;
+        let result = self.client.api.create_service_account_access_token(user_name).await;
         transport::json("create_service_account_access_token", result).await
     }
 
@@ -299,11 +269,7 @@ impl ServiceAccount<'_> {
     /// token.
     pub async fn rotate(&self) -> Result<NewAccessToken, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self
-            .client
-            .api
-            .rotate_service_account_access_tokens(user_name)
-            .await;
+        let result = self.client.api.rotate_service_account_access_tokens(user_name).await;
         transport::json("rotate_service_account_access_tokens", result).await
     }
 }
@@ -315,16 +281,11 @@ fn base_url(organization_or_base_url: &str) -> Result<String, Error> {
     }
     let organization = organization_or_base_url;
     let is_label = (1..=63).contains(&organization.len())
-        && organization
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && organization.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !organization.starts_with('-')
         && !organization.ends_with('-');
     if !is_label {
         return Err(Error::invalid("organization", InvalidReason::NotHostLabel));
     }
-    Ok(format!(
-        "https://{}.silect.is/api/magpie",
-        organization.to_ascii_lowercase()
-    ))
+    Ok(format!("https://{}.silect.is/api/magpie", organization.to_ascii_lowercase()))
 }

@@ -51,10 +51,7 @@ impl From<&str> for Secret {
 /// code do not leak a secret's prefix through timing.
 impl PartialEq for Secret {
     fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (
-            self.expose_secret().as_bytes(),
-            other.expose_secret().as_bytes(),
-        );
+        let (a, b) = (self.expose_secret().as_bytes(), other.expose_secret().as_bytes());
         a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
     }
 }
@@ -99,10 +96,7 @@ pub struct RawBody {
 
 impl RawBody {
     pub(crate) fn new(bytes: Vec<u8>, truncated: bool) -> Self {
-        Self {
-            bytes: bytes.into(),
-            truncated,
-        }
+        Self { bytes: bytes.into(), truncated }
     }
 
     /// The body as received. Treat it as a secret.

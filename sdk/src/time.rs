@@ -31,11 +31,7 @@ pub(crate) fn from_unix_millis(millis: i64) -> SystemTime {
 }
 
 fn offset(distance: Duration, before: bool) -> SystemTime {
-    if before {
-        UNIX_EPOCH - distance
-    } else {
-        UNIX_EPOCH + distance
-    }
+    if before { UNIX_EPOCH - distance } else { UNIX_EPOCH + distance }
 }
 
 /// Seconds since the Unix epoch, for request fields; `None` before the epoch.
@@ -57,11 +53,8 @@ pub(crate) fn parse_iso8601_expiry(text: &str) -> Option<Expiry> {
     }
     let (clock, fraction) = time.split_once('.').unwrap_or((time, "0"));
     let mut clock_parts = clock.split(':').map(str::parse::<u32>);
-    let (hour, minute, second) = (
-        clock_parts.next()?.ok()?,
-        clock_parts.next()?.ok()?,
-        clock_parts.next()?.ok()?,
-    );
+    let (hour, minute, second) =
+        (clock_parts.next()?.ok()?, clock_parts.next()?.ok()?, clock_parts.next()?.ok()?);
     if clock_parts.next().is_some() || hour > 23 || minute > 59 || second > 60 {
         return None;
     }
@@ -71,9 +64,7 @@ pub(crate) fn parse_iso8601_expiry(text: &str) -> Option<Expiry> {
     }
     let seconds =
         days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    Some(Expiry::At(from_unix_millis(
-        seconds * 1000 + i64::from(millis),
-    )))
+    Some(Expiry::At(from_unix_millis(seconds * 1000 + i64::from(millis))))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -107,10 +98,7 @@ mod tests {
 
     #[test]
     fn iso8601_expiries_parse_and_javas_far_future_means_never() {
-        assert_eq!(
-            parse_iso8601_expiry("292278994-08-17T07:12:55.807Z"),
-            Some(Expiry::Never)
-        );
+        assert_eq!(parse_iso8601_expiry("292278994-08-17T07:12:55.807Z"), Some(Expiry::Never));
         assert_eq!(
             parse_iso8601_expiry("2023-04-25T10:24:05Z"),
             Some(Expiry::At(from_unix_seconds(1_682_418_245)))

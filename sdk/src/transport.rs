@@ -39,10 +39,7 @@ impl Context {
     /// and removes the `api-version` header progenitor adds, which no vendor reads.
     pub fn prepare(&self, request: &mut reqwest::Request) {
         let body_less = request.body().is_none()
-            && matches!(
-                *request.method(),
-                Method::POST | Method::PUT | Method::PATCH
-            );
+            && matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
         let headers = request.headers_mut();
         headers.remove("api-version");
         for (name, value) in &self.headers {
@@ -88,11 +85,7 @@ impl HttpOptions {
             return Ok(client);
         }
         reqwest::Client::builder()
-            .user_agent(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -135,10 +128,7 @@ pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValu
     if username.contains(':') {
         return Err(Error::invalid("username", InvalidReason::Colon));
     }
-    for (field, value) in [
-        ("username", username),
-        ("password", password.expose_secret()),
-    ] {
+    for (field, value) in [("username", username), ("password", password.expose_secret())] {
         if value.chars().any(char::is_control) {
             return Err(Error::invalid(field, InvalidReason::ControlCharacter));
         }
@@ -152,16 +142,20 @@ pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValu
 /// no trailing slash (the generated code appends paths that start with one). A path prefix
 /// such as `/bamboo` is kept.
 pub(crate) fn base_url(input: &str) -> Result<String, Error> {
-    let invalid = |reason| Error::invalid("base URL", reason);
-    let url = Url::parse(input).map_err(|_| invalid(InvalidReason::NotHttpUrl))?;
+    check_base_url(input).map_err(|reason| Error::invalid("base URL", reason))
+}
+
+/// [`base_url`], with the reason alone, for builders that need the error more than once.
+pub(crate) fn check_base_url(input: &str) -> Result<String, InvalidReason> {
+    let url = Url::parse(input).map_err(|_| InvalidReason::NotHttpUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(invalid(InvalidReason::NotHttpUrl));
+        return Err(InvalidReason::NotHttpUrl);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(InvalidReason::UrlHasCredentials));
+        return Err(InvalidReason::UrlHasCredentials);
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(InvalidReason::UrlHasQueryOrFragment));
+        return Err(InvalidReason::UrlHasQueryOrFragment);
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -185,11 +179,7 @@ pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'
 
 /// Checks that a value is non-empty.
 pub(crate) fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
-    if value.is_empty() {
-        Err(Error::invalid(field, InvalidReason::Empty))
-    } else {
-        Ok(value)
-    }
+    if value.is_empty() { Err(Error::invalid(field, InvalidReason::Empty)) } else { Ok(value) }
 }
 
 /// Checks a credential that goes into a header: non-empty printable ASCII, which keeps CR and
@@ -202,6 +192,11 @@ pub(crate) fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'
     } else {
         Err(Error::invalid(field, InvalidReason::NotHeaderSafe))
     }
+}
+
+/// A checked credential as a header value, e.g. `token <session>` after [`header_token`].
+pub(crate) fn header_value(field: &'static str, value: String) -> Result<HeaderValue, Error> {
+    HeaderValue::try_from(value).map_err(|_| Error::invalid(field, InvalidReason::NotHeaderSafe))
 }
 
 /// Checks a credential that goes into a cookie value: a header token without the characters a
@@ -261,12 +256,7 @@ async fn undocumented_success<E>(
             if status.is_success() {
                 Ok((status, body))
             } else {
-                Err(Error::Api {
-                    operation,
-                    status,
-                    message: vendor_message(&body),
-                    body,
-                })
+                Err(Error::Api { operation, status, message: vendor_message(&body), body })
             }
         }
         GeneratedError::InvalidResponsePayload(bytes, e) => Err(Error::Decode {
@@ -301,10 +291,8 @@ async fn read_body(
     mut response: reqwest::Response,
 ) -> Result<RawBody, Error> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|source| Error::transport(operation, source))?
+    while let Some(chunk) =
+        response.chunk().await.map_err(|source| Error::transport(operation, source))?
     {
         let room = MAX_KEPT_BODY - bytes.len();
         if chunk.len() > room {
@@ -323,11 +311,8 @@ fn vendor_message(body: &RawBody) -> Option<String> {
     let message = ["error", "message", "detail", "error_description"]
         .iter()
         .find_map(|key| value.get(key)?.as_str())?;
-    let clean: String = message
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_MESSAGE_CHARS)
-        .collect();
+    let clean: String =
+        message.chars().filter(|c| !c.is_control()).take(MAX_MESSAGE_CHARS).collect();
     (!clean.is_empty()).then_some(clean)
 }
 
@@ -343,9 +328,7 @@ mod tests {
         let context = Context::default()
             .with_secret_header(AUTHORIZATION, HeaderValue::from_static("token s3cr3t"));
         let mut request = Request::new(Method::POST, Url::parse("http://127.0.0.1/x").unwrap());
-        request
-            .headers_mut()
-            .insert("api-version", HeaderValue::from_static("1.0"));
+        request.headers_mut().insert("api-version", HeaderValue::from_static("1.0"));
         context.prepare(&mut request);
 
         let authorization = &request.headers()[AUTHORIZATION];
@@ -367,10 +350,7 @@ mod tests {
             message(r#"{"error": "Credentials required"}"#).as_deref(),
             Some("Credentials required")
         );
-        assert_eq!(
-            message(r#"{"message": "no such token"}"#).as_deref(),
-            Some("no such token")
-        );
+        assert_eq!(message(r#"{"message": "no such token"}"#).as_deref(), Some("no such token"));
         assert_eq!(message(r#"{"error": {"code": 7}}"#), None);
         assert_eq!(message("<html>nope</html>"), None);
         assert_eq!(message(r#"{"error": ""}"#), None);

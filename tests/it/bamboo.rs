@@ -32,27 +32,15 @@ enum Op {
 const VERSIONS: [PluginVersion; 2] = [PluginVersion::V1_5OrLater, PluginVersion::Before1_5];
 
 fn all_ops() -> Vec<Op> {
-    VERSIONS
-        .iter()
-        .flat_map(|&v| [Op::List(v), Op::Create(v), Op::Update(v)])
-        .collect()
+    VERSIONS.iter().flat_map(|&v| [Op::List(v), Op::Create(v), Op::Update(v)]).collect()
 }
 
 fn new_token() -> NewToken {
-    NewToken {
-        name: "informational name".into(),
-        read: true,
-        change: false,
-    }
+    NewToken { name: "informational name".into(), read: true, change: false }
 }
 
 fn updated_token() -> Token {
-    Token {
-        uuid: Secret::new(UUID),
-        name: "give me more power".into(),
-        read: true,
-        change: true,
-    }
+    Token { uuid: Secret::new(UUID), name: "give me more power".into(), read: true, change: true }
 }
 
 impl Op {
@@ -72,16 +60,14 @@ impl Operation for Op {
             (Op::Create(_), PluginVersion::V1_5OrLater) => {
                 ("POST", "/rest/agent-config/1.0/tokens/")
             }
-            (Op::Update(_), PluginVersion::V1_5OrLater) => (
-                "PUT",
-                "/rest/agent-config/1.0/tokens/7ba167aa-631c-4771-b197-fcb459cc7fd7",
-            ),
+            (Op::Update(_), PluginVersion::V1_5OrLater) => {
+                ("PUT", "/rest/agent-config/1.0/tokens/7ba167aa-631c-4771-b197-fcb459cc7fd7")
+            }
             (Op::List(_), _) => ("GET", "/rest/agent/1.0/tokens/"),
             (Op::Create(_), _) => ("POST", "/rest/agent/1.0/tokens"),
-            (Op::Update(_), _) => (
-                "PUT",
-                "/rest/agent/1.0/tokens/7ba167aa-631c-4771-b197-fcb459cc7fd7",
-            ),
+            (Op::Update(_), _) => {
+                ("PUT", "/rest/agent/1.0/tokens/7ba167aa-631c-4771-b197-fcb459cc7fd7")
+            }
         };
         (method, format!("{CONTEXT}{path}"))
     }
@@ -125,16 +111,8 @@ async fn every_operation_sends_the_documented_request_for_both_plugin_generation
     let ops = all_ops();
     for (op, request) in check_requests(&ops, |server, op| client_for(server, op.version())).await {
         assert_eq!(header(&request, "authorization"), Some(BASIC), "{op:?}");
-        assert_eq!(
-            header(&request, "accept"),
-            Some("application/json"),
-            "{op:?}"
-        );
-        let xsrf = if matches!(op, Op::List(_)) {
-            None
-        } else {
-            Some("no-check")
-        };
+        assert_eq!(header(&request, "accept"), Some("application/json"), "{op:?}");
+        let xsrf = if matches!(op, Op::List(_)) { None } else { Some("no-check") };
         assert_eq!(header(&request, "x-atlassian-token"), xsrf, "{op:?}");
     }
 }
@@ -143,10 +121,7 @@ async fn every_operation_sends_the_documented_request_for_both_plugin_generation
 async fn every_error_status_reaches_the_caller_typed_with_its_status_and_body() {
     for version in VERSIONS {
         let server = MockServer::start().await;
-        let ops: Vec<Op> = all_ops()
-            .into_iter()
-            .filter(|op| op.version() == version)
-            .collect();
+        let ops: Vec<Op> = all_ops().into_iter().filter(|op| op.version() == version).collect();
         check_error_statuses(&ops, &client_for(&server, version), &server).await;
     }
 }
@@ -161,10 +136,7 @@ async fn the_vendors_examples_parse_into_the_generated_types() {
         .await;
     let tokens = client.list_tokens().await.unwrap();
     assert_eq!(tokens.len(), 2);
-    assert_eq!(
-        tokens[0].uuid.expose_secret(),
-        "d0ea6653-05e2-4d51-9d89-665cdfe86be6"
-    );
+    assert_eq!(tokens[0].uuid.expose_secret(), "d0ea6653-05e2-4d51-9d89-665cdfe86be6");
     assert_eq!(
         (tokens[0].name.as_str(), tokens[0].read, tokens[0].change),
         ("readOnly", true, false)
@@ -188,10 +160,7 @@ async fn the_vendors_examples_parse_into_the_generated_types() {
         .respond_with(Op::Update(PluginVersion::V1_5OrLater).success())
         .mount(&server)
         .await;
-    assert_eq!(
-        client.update_token(&updated_token()).await.unwrap(),
-        updated_token()
-    );
+    assert_eq!(client.update_token(&updated_token()).await.unwrap(), updated_token());
 }
 
 #[tokio::test]
@@ -205,16 +174,7 @@ async fn a_created_uuid_in_an_unexpected_response_still_reaches_the_caller() {
         .create_token(&new_token())
         .await
         .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Decode {
-                operation: "create_token",
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    assert!(matches!(error, Error::Decode { operation: "create_token", .. }), "{error:?}");
     assert!(error.body().unwrap().expose_text().contains(UUID));
     assert_never_printed(UUID, &[error.to_string(), format!("{error:?}")]);
 }
@@ -245,19 +205,10 @@ async fn bad_credentials_and_uuids_are_refused_before_anything_is_sent() {
     );
 
     let client = client_for(&server, PluginVersion::V1_5OrLater);
-    for (uuid, reason) in [
-        ("", InvalidReason::Empty),
-        ("..", InvalidReason::DotSegment),
-    ] {
-        let token = Token {
-            uuid: Secret::new(uuid),
-            ..updated_token()
-        };
+    for (uuid, reason) in [("", InvalidReason::Empty), ("..", InvalidReason::DotSegment)] {
+        let token = Token { uuid: Secret::new(uuid), ..updated_token() };
         match client.update_token(&token).await {
-            Err(Error::InvalidInput {
-                field: "uuid",
-                reason: got,
-            }) => assert_eq!(got, reason),
+            Err(Error::InvalidInput { field: "uuid", reason: got }) => assert_eq!(got, reason),
             other => panic!("{uuid:?}: expected invalid input, got {other:?}"),
         }
     }
@@ -271,9 +222,7 @@ async fn a_unicode_password_is_sent_as_utf8_basic_credentials() {
         .respond_with(Op::List(PluginVersion::V1_5OrLater).success())
         .mount(&server)
         .await;
-    let client = Client::builder(server.uri())
-        .basic_auth("jürgen", "pässwörd")
-        .unwrap();
+    let client = Client::builder(server.uri()).basic_auth("jürgen", "pässwörd").unwrap();
     client.list_tokens().await.unwrap();
     // base64("jürgen:pässwörd") in UTF-8.
     assert_eq!(
@@ -291,11 +240,8 @@ async fn secrets_never_appear_in_debug_or_display() {
         .await;
     let client = client_for(&server, PluginVersion::V1_5OrLater);
     let tokens = client.list_tokens().await.unwrap();
-    let printed = [
-        format!("{client:?}"),
-        format!("{:?}", client.generated()),
-        format!("{tokens:?}"),
-    ];
+    let printed =
+        [format!("{client:?}"), format!("{:?}", client.generated()), format!("{tokens:?}")];
     for secret in [PASSWORD, BASIC, "YWRtaW46", "d0ea6653", UUID] {
         assert_never_printed(secret, &printed);
     }
@@ -303,9 +249,8 @@ async fn secrets_never_appear_in_debug_or_display() {
 
 #[tokio::test]
 async fn the_context_path_is_kept_and_the_version_chosen_once() {
-    let client = Client::builder("https://ci.example.com/bamboo/")
-        .basic_auth(USER, PASSWORD)
-        .unwrap();
+    let client =
+        Client::builder("https://ci.example.com/bamboo/").basic_auth(USER, PASSWORD).unwrap();
     assert_eq!(client.base_url(), "https://ci.example.com/bamboo");
     assert_eq!(client.plugin_version(), PluginVersion::V1_5OrLater);
     let old = Client::builder("https://ci.example.com")

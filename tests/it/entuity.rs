@@ -43,10 +43,7 @@ fn new_token() -> NewAccessToken {
 }
 
 fn update() -> AccessTokenUpdate {
-    AccessTokenUpdate {
-        description: Some("Edited description".into()),
-        ..Default::default()
-    }
+    AccessTokenUpdate { description: Some("Edited description".into()), ..Default::default() }
 }
 
 impl Operation for Op {
@@ -100,20 +97,14 @@ impl Operation for Op {
 }
 
 fn client_for(server: &MockServer) -> Client {
-    Client::builder(server.uri())
-        .basic_auth(USER, PASSWORD)
-        .expect("valid settings")
+    Client::builder(server.uri()).basic_auth(USER, PASSWORD).expect("valid settings")
 }
 
 #[tokio::test]
 async fn every_operation_sends_the_documented_request() {
     for (op, request) in check_requests(&ALL_OPS, |server, _| client_for(server)).await {
         assert_eq!(header(&request, "authorization"), Some(BASIC), "{op:?}");
-        let accept = if matches!(op, Op::Delete) {
-            "*/*"
-        } else {
-            "application/json"
-        };
+        let accept = if matches!(op, Op::Delete) { "*/*" } else { "application/json" };
         assert_eq!(header(&request, "accept"), Some(accept), "{op:?}");
     }
 }
@@ -128,10 +119,7 @@ async fn every_error_status_reaches_the_caller_typed_with_its_status_and_body() 
 async fn the_vendors_examples_parse_with_stats_nested_and_times_as_system_times() {
     let server = MockServer::start().await;
     let client = client_for(&server);
-    Mock::given(any())
-        .respond_with(Op::Get.success())
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(Op::Get.success()).mount(&server).await;
     let token = client.get_token(17).await.unwrap();
     assert_eq!(token.token_id, 17);
     assert_eq!(token.token_value.expose_secret(), VALUE);
@@ -142,36 +130,22 @@ async fn the_vendors_examples_parse_with_stats_nested_and_times_as_system_times(
     let seconds = |s| UNIX_EPOCH + Duration::from_secs(s);
     // The example's token was born expired: its expiry precedes its creation.
     assert_eq!(token.expiry(), Some(Expiry::At(seconds(1_682_418_245))));
-    assert!(
-        token
-            .expiry()
-            .unwrap()
-            .is_expired_at(token.created_at().unwrap())
-    );
+    assert!(token.expiry().unwrap().is_expired_at(token.created_at().unwrap()));
     assert_eq!(token.created_at(), Some(seconds(1_683_033_889)));
     assert_eq!(token.expiry_time_sec, Some(1_682_418_245), "raw value kept");
     let stats = token.stats.unwrap();
     assert_eq!((stats.login_count, stats.last_login_at()), (Some(0), None));
 
     server.reset().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
     let tokens = client.list_tokens().await.unwrap();
     assert_eq!(tokens.len(), 2);
     assert_eq!(tokens[1].token_value.expose_secret(), "another123");
     assert_eq!(tokens[1].expiry(), Some(Expiry::Never));
-    assert_eq!(
-        tokens[1].stats.as_ref().unwrap().last_login_at(),
-        Some(seconds(1_683_050_000))
-    );
+    assert_eq!(tokens[1].stats.as_ref().unwrap().last_login_at(), Some(seconds(1_683_050_000)));
 
     server.reset().await;
-    Mock::given(any())
-        .respond_with(Op::Update.success())
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(Op::Update.success()).mount(&server).await;
     let updated = client.update_token(17, &update()).await.unwrap();
     assert_eq!(updated.description.as_deref(), Some("Edited description"));
     assert_eq!(updated.last_updated_at(), Some(seconds(1_683_034_410)));
@@ -180,14 +154,8 @@ async fn the_vendors_examples_parse_with_stats_nested_and_times_as_system_times(
 #[tokio::test]
 async fn a_partial_update_sends_only_the_given_fields() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::Update.success())
-        .mount(&server)
-        .await;
-    let update = AccessTokenUpdate {
-        expiry_time_sec: Some(0),
-        ..Default::default()
-    };
+    Mock::given(any()).respond_with(Op::Update.success()).mount(&server).await;
+    let update = AccessTokenUpdate { expiry_time_sec: Some(0), ..Default::default() };
     client_for(&server).update_token(17, &update).await.unwrap();
     let request = access_tokens_tests::only_request(&server).await;
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
@@ -203,10 +171,7 @@ async fn a_created_token_in_an_unexpected_response_still_reaches_the_caller() {
         )
         .mount(&server)
         .await;
-    let error = client_for(&server)
-        .create_token(&new_token())
-        .await
-        .unwrap_err();
+    let error = client_for(&server).create_token(&new_token()).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(201));
     assert!(error.body().unwrap().expose_text().contains("fr3sh-v4lue"));
     assert_never_printed("fr3sh-v4lue", &[error.to_string(), format!("{error:?}")]);
@@ -228,26 +193,19 @@ async fn bad_settings_are_refused_before_anything_is_sent() {
         ("base URL", InvalidReason::UrlHasQueryOrFragment)
     );
     assert_nothing_sent(&server).await;
-    let client = Client::builder("https://entuity.example.com/")
-        .basic_auth(USER, PASSWORD)
-        .unwrap();
+    let client =
+        Client::builder("https://entuity.example.com/").basic_auth(USER, PASSWORD).unwrap();
     assert_eq!(client.base_url(), "https://entuity.example.com/api");
 }
 
 #[tokio::test]
 async fn token_values_never_appear_in_debug_or_display() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
     let client = client_for(&server);
     let tokens = client.list_tokens().await.unwrap();
-    let printed = [
-        format!("{client:?}"),
-        format!("{tokens:?}"),
-        format!("{:?}", client.generated()),
-    ];
+    let printed =
+        [format!("{client:?}"), format!("{tokens:?}"), format!("{:?}", client.generated())];
     for secret in [VALUE, "another123", PASSWORD, BASIC] {
         assert_never_printed(secret, &printed);
     }

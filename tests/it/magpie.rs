@@ -104,21 +104,9 @@ impl Operation for Op {
             Op::Enable => client.enable(TOKEN_ID).await,
             Op::Describe => client.set_description(TOKEN_ID, DESCRIPTION).await,
             Op::Delete => client.delete(TOKEN_ID).await,
-            Op::ServiceList => client
-                .service_account(SERVICE_ACCOUNT)
-                .list()
-                .await
-                .map(drop),
-            Op::ServiceCreate => client
-                .service_account(SERVICE_ACCOUNT)
-                .create()
-                .await
-                .map(drop),
-            Op::ServiceRotate => client
-                .service_account(SERVICE_ACCOUNT)
-                .rotate()
-                .await
-                .map(drop),
+            Op::ServiceList => client.service_account(SERVICE_ACCOUNT).list().await.map(drop),
+            Op::ServiceCreate => client.service_account(SERVICE_ACCOUNT).create().await.map(drop),
+            Op::ServiceRotate => client.service_account(SERVICE_ACCOUNT).rotate().await.map(drop),
         }
     }
 }
@@ -137,23 +125,11 @@ async fn check_wire(transport: SessionTransport) {
             SessionTransport::Header => (Some(format!("token {SESSION}")), None),
             SessionTransport::Cookie => (None, Some(format!("token={SESSION}"))),
         };
-        assert_eq!(
-            header(&request, "authorization"),
-            authorization.as_deref(),
-            "{op:?}"
-        );
+        assert_eq!(header(&request, "authorization"), authorization.as_deref(), "{op:?}");
         assert_eq!(header(&request, "cookie"), cookie.as_deref(), "{op:?}");
-        assert!(
-            header(&request, "user-agent")
-                .unwrap()
-                .starts_with("access-tokens/")
-        );
+        assert!(header(&request, "user-agent").unwrap().starts_with("access-tokens/"));
         let returns_json = !matches!(op, Op::Disable | Op::Enable | Op::Describe | Op::Delete);
-        let accept = if returns_json {
-            "application/json"
-        } else {
-            "*/*"
-        };
+        let accept = if returns_json { "application/json" } else { "*/*" };
         assert_eq!(header(&request, "accept"), Some(accept), "{op:?}");
     }
 }
@@ -171,12 +147,7 @@ async fn every_operation_sends_the_documented_request_with_the_session_cookie() 
 #[tokio::test]
 async fn every_error_status_reaches_the_caller_typed_with_its_status_and_body() {
     let server = MockServer::start().await;
-    check_error_statuses(
-        &ALL_OPS,
-        &client_for(&server, SessionTransport::Header),
-        &server,
-    )
-    .await;
+    check_error_statuses(&ALL_OPS, &client_for(&server, SessionTransport::Header), &server).await;
 }
 
 #[tokio::test]
@@ -190,11 +161,7 @@ async fn lists_parse_into_the_documented_fields_and_tolerate_unknown_ones() {
 
     for tokens in [
         client.list_tokens().await.unwrap(),
-        client
-            .service_account(SERVICE_ACCOUNT)
-            .list()
-            .await
-            .unwrap(),
+        client.service_account(SERVICE_ACCOUNT).list().await.unwrap(),
     ] {
         assert_eq!(tokens.len(), 2);
         assert_eq!(tokens[0].id.as_deref(), Some("tok-42"));
@@ -217,11 +184,7 @@ async fn create_rotate_and_version_return_the_parsed_body() {
         .await;
     let client = client_for(&server, SessionTransport::Header);
     let account = client.service_account(SERVICE_ACCOUNT);
-    for created in [
-        client.create_token().await,
-        account.create().await,
-        account.rotate().await,
-    ] {
+    for created in [client.create_token().await, account.create().await, account.rotate().await] {
         assert_eq!(created.unwrap().token.expose_secret(), "new access token");
     }
 
@@ -256,24 +219,15 @@ async fn login_with_a_password_sends_it_once_and_uses_the_session_afterwards() {
         assert_eq!(header(&login, "authorization"), None);
         assert_eq!(header(&login, "cookie"), None);
         let body: serde_json::Value = serde_json::from_slice(&login.body).unwrap();
-        assert_eq!(
-            body,
-            json!({"username": "ada@example.com", "password": PASSWORD})
-        );
+        assert_eq!(body, json!({"username": "ada@example.com", "password": PASSWORD}));
 
         server.reset().await;
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&server)
-            .await;
+        Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
         client.delete(TOKEN_ID).await.unwrap();
         let next = only_request(&server).await;
         match transport {
             SessionTransport::Header => {
-                assert_eq!(
-                    header(&next, "authorization"),
-                    Some(&*format!("token {SESSION}"))
-                );
+                assert_eq!(header(&next, "authorization"), Some(&*format!("token {SESSION}")));
             }
             SessionTransport::Cookie => {
                 assert_eq!(header(&next, "cookie"), Some(&*format!("token={SESSION}")));
@@ -304,20 +258,9 @@ async fn login_with_a_personal_access_token_sends_it_as_token() {
 async fn a_refused_login_is_a_typed_error_and_a_strange_one_keeps_the_session() {
     let server = MockServer::start().await;
     let builder = || Client::builder(format!("{}{PREFIX}", server.uri()));
-    Mock::given(any())
-        .respond_with(ERROR_BODIES[0].respond(401))
-        .mount(&server)
-        .await;
-    let error = builder()
-        .login(Login::password("ada", PASSWORD))
-        .await
-        .unwrap_err();
-    assert_api_error(
-        &error,
-        401,
-        Some("Credentials required"),
-        ERROR_BODIES[0].bytes,
-    );
+    Mock::given(any()).respond_with(ERROR_BODIES[0].respond(401)).mount(&server).await;
+    let error = builder().login(Login::password("ada", PASSWORD)).await.unwrap_err();
+    assert_api_error(&error, 401, Some("Credentials required"), ERROR_BODIES[0].bytes);
 
     server.reset().await;
     let odd = json!({ "session": SESSION });
@@ -325,20 +268,8 @@ async fn a_refused_login_is_a_typed_error_and_a_strange_one_keeps_the_session() 
         .respond_with(ResponseTemplate::new(200).set_body_json(&odd))
         .mount(&server)
         .await;
-    let error = builder()
-        .login(Login::password("ada", PASSWORD))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::Decode {
-                operation: "login",
-                ..
-            }
-        ),
-        "{error:?}"
-    );
+    let error = builder().login(Login::password("ada", PASSWORD)).await.unwrap_err();
+    assert!(matches!(error, Error::Decode { operation: "login", .. }), "{error:?}");
     assert!(error.body().unwrap().expose_text().contains(SESSION));
     assert_never_printed(SESSION, &[error.to_string(), format!("{error:?}")]);
 }
@@ -350,37 +281,19 @@ async fn a_token_in_an_unexpected_success_response_still_reaches_the_caller() {
     let account = client.service_account(SERVICE_ACCOUNT);
     let cases = [
         // 200 with another shape: progenitor's payload error, the status is the documented 200.
-        (
-            ResponseTemplate::new(200).set_body_json(json!({ "tok": NEW_TOKEN })),
-            None,
-        ),
+        (ResponseTemplate::new(200).set_body_json(json!({ "tok": NEW_TOKEN })), None),
         // 201 with another shape: undocumented success, status kept.
-        (
-            ResponseTemplate::new(201).set_body_json(json!({ "tok": NEW_TOKEN })),
-            Some(201),
-        ),
+        (ResponseTemplate::new(201).set_body_json(json!({ "tok": NEW_TOKEN })), Some(201)),
         // Not JSON at all.
-        (
-            ResponseTemplate::new(200).set_body_raw(format!("token={NEW_TOKEN}"), "text/plain"),
-            None,
-        ),
+        (ResponseTemplate::new(200).set_body_raw(format!("token={NEW_TOKEN}"), "text/plain"), None),
     ];
     for (response, status) in cases {
         server.reset().await;
-        Mock::given(any())
-            .respond_with(response)
-            .mount(&server)
-            .await;
-        for result in [
-            client.create_token().await,
-            account.create().await,
-            account.rotate().await,
-        ] {
+        Mock::given(any()).respond_with(response).mount(&server).await;
+        for result in [client.create_token().await, account.create().await, account.rotate().await]
+        {
             let error = result.expect_err("the body does not match");
-            let Error::Decode {
-                status: got, body, ..
-            } = &error
-            else {
+            let Error::Decode { status: got, body, .. } = &error else {
                 panic!("expected a decode error, got {error:?}")
             };
             assert_eq!(got.map(|s| s.as_u16()), status);
@@ -395,16 +308,10 @@ async fn a_token_in_an_unexpected_success_response_still_reaches_the_caller() {
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({ "token": NEW_TOKEN })))
         .mount(&server)
         .await;
-    assert_eq!(
-        client.create_token().await.unwrap().token.expose_secret(),
-        NEW_TOKEN
-    );
+    assert_eq!(client.create_token().await.unwrap().token.expose_secret(), NEW_TOKEN);
     // And an empty 204 is a success for calls without a documented body.
     server.reset().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
     client.delete(TOKEN_ID).await.unwrap();
 }
 
@@ -418,13 +325,8 @@ async fn decode_errors_say_where_but_not_what() {
         )
         .mount(&server)
         .await;
-    let error = client_for(&server, SessionTransport::Header)
-        .list_tokens()
-        .await
-        .unwrap_err();
-    let Error::Decode { detail, .. } = &error else {
-        panic!("{error:?}")
-    };
+    let error = client_for(&server, SessionTransport::Header).list_tokens().await.unwrap_err();
+    let Error::Decode { detail, .. } = &error else { panic!("{error:?}") };
     assert_eq!(detail.kind, DecodeKind::Data);
     assert_eq!(detail.line, 1);
     assert_never_printed("s3cr3t-ish", &[error.to_string(), format!("{error:?}")]);
@@ -433,37 +335,22 @@ async fn decode_errors_say_where_but_not_what() {
 #[tokio::test]
 async fn user_names_and_ids_are_percent_encoded_as_one_path_segment() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
     let client = client_for(&server, SessionTransport::Header);
     let cases = [
-        (
-            "svc@example.com",
-            "/api/magpie/access-token/user/svc@example.com",
-        ),
+        ("svc@example.com", "/api/magpie/access-token/user/svc@example.com"),
         ("svc account", "/api/magpie/access-token/user/svc%20account"),
-        (
-            "a/b?c#d%e",
-            "/api/magpie/access-token/user/a%2Fb%3Fc%23d%25e",
-        ),
+        ("a/b?c#d%e", "/api/magpie/access-token/user/a%2Fb%3Fc%23d%25e"),
         ("ünï", "/api/magpie/access-token/user/%C3%BCn%C3%AF"),
     ];
     for (user_name, expected) in cases {
         server.reset().await;
-        Mock::given(any())
-            .respond_with(Op::List.success())
-            .mount(&server)
-            .await;
+        Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
         client.service_account(user_name).list().await.unwrap();
         assert_eq!(only_request(&server).await.url.path(), expected);
     }
     server.reset().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&server).await;
     client.disable("id with space/slash").await.unwrap();
     assert_eq!(
         only_request(&server).await.url.path(),
@@ -494,10 +381,7 @@ async fn bad_ids_and_user_names_are_refused_before_anything_is_sent() {
         ];
         for (field, result) in results {
             match result {
-                Err(Error::InvalidInput {
-                    field: got,
-                    reason: got_reason,
-                }) => {
+                Err(Error::InvalidInput { field: got, reason: got_reason }) => {
                     assert_eq!((got, got_reason), (field, reason), "{bad:?}");
                 }
                 other => panic!("{bad:?}: expected invalid input, got {other:?}"),
@@ -516,46 +400,23 @@ async fn bad_settings_and_credentials_are_refused_before_anything_is_sent() {
         other => panic!("expected invalid input, got {other:?}"),
     };
     let session = |token: &str, transport| {
-        Client::builder(&base)
-            .session_transport(transport)
-            .session_token(token)
+        Client::builder(&base).session_transport(transport).session_token(token)
     };
     let header = SessionTransport::Header;
     let cookie = SessionTransport::Cookie;
-    assert_eq!(
-        refused(session("", header)),
-        ("session token", InvalidReason::Empty)
-    );
-    assert_eq!(
-        refused(session(" ab", header)),
-        ("session token", InvalidReason::NotHeaderSafe)
-    );
-    assert_eq!(
-        refused(session("a\tb", header)),
-        ("session token", InvalidReason::NotHeaderSafe)
-    );
-    assert_eq!(
-        refused(session("a b", cookie)),
-        ("session token", InvalidReason::NotCookieSafe)
-    );
+    assert_eq!(refused(session("", header)), ("session token", InvalidReason::Empty));
+    assert_eq!(refused(session(" ab", header)), ("session token", InvalidReason::NotHeaderSafe));
+    assert_eq!(refused(session("a\tb", header)), ("session token", InvalidReason::NotHeaderSafe));
+    assert_eq!(refused(session("a b", cookie)), ("session token", InvalidReason::NotCookieSafe));
     assert_eq!(
         refused(session("a\r\nX: y", header)),
         ("session token", InvalidReason::NotHeaderSafe)
     );
-    assert_eq!(
-        refused(session("a;b", cookie)),
-        ("session token", InvalidReason::NotCookieSafe)
-    );
-    assert_eq!(
-        refused(session("ü", cookie)),
-        ("session token", InvalidReason::NotHeaderSafe)
-    );
+    assert_eq!(refused(session("a;b", cookie)), ("session token", InvalidReason::NotCookieSafe));
+    assert_eq!(refused(session("ü", cookie)), ("session token", InvalidReason::NotHeaderSafe));
 
     let with_base = |base: &str| Client::builder(base).session_token(SESSION);
-    assert_eq!(
-        refused(with_base("ftp://h/x")),
-        ("base URL", InvalidReason::NotHttpUrl)
-    );
+    assert_eq!(refused(with_base("ftp://h/x")), ("base URL", InvalidReason::NotHttpUrl));
     assert_eq!(
         refused(with_base("http://u:p@h/x")),
         ("base URL", InvalidReason::UrlHasCredentials)
@@ -564,22 +425,10 @@ async fn bad_settings_and_credentials_are_refused_before_anything_is_sent() {
         refused(with_base("http://h/x?a=b")),
         ("base URL", InvalidReason::UrlHasQueryOrFragment)
     );
-    assert_eq!(
-        refused(with_base("not a url://")),
-        ("base URL", InvalidReason::NotHttpUrl)
-    );
-    assert_eq!(
-        refused(with_base("bad_org")),
-        ("organization", InvalidReason::NotHostLabel)
-    );
-    assert_eq!(
-        refused(with_base("-acme")),
-        ("organization", InvalidReason::NotHostLabel)
-    );
-    assert_eq!(
-        refused(with_base("")),
-        ("organization", InvalidReason::NotHostLabel)
-    );
+    assert_eq!(refused(with_base("not a url://")), ("base URL", InvalidReason::NotHttpUrl));
+    assert_eq!(refused(with_base("bad_org")), ("organization", InvalidReason::NotHostLabel));
+    assert_eq!(refused(with_base("-acme")), ("organization", InvalidReason::NotHostLabel));
+    assert_eq!(refused(with_base("")), ("organization", InvalidReason::NotHostLabel));
 
     let login = |login| async { Client::builder(&base).login(login).await };
     assert_eq!(
@@ -599,34 +448,19 @@ async fn bad_settings_and_credentials_are_refused_before_anything_is_sent() {
 
 #[tokio::test]
 async fn base_urls_are_normalised_and_keep_their_path() {
-    let base = |input: &str| {
-        Client::builder(input)
-            .session_token(SESSION)
-            .unwrap()
-            .base_url()
-            .to_owned()
-    };
+    let base =
+        |input: &str| Client::builder(input).session_token(SESSION).unwrap().base_url().to_owned();
     assert_eq!(base("Acme"), "https://acme.silect.is/api/magpie");
-    assert_eq!(
-        base("http://127.0.0.1:8080/api/magpie/"),
-        "http://127.0.0.1:8080/api/magpie"
-    );
+    assert_eq!(base("http://127.0.0.1:8080/api/magpie/"), "http://127.0.0.1:8080/api/magpie");
     assert_eq!(base("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
     assert_eq!(base("HTTP://LOCALHOST/a/b"), "http://localhost/a/b");
 
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&server)
-        .await;
-    let client = Client::builder(format!("{}/proxy/magpie/", server.uri()))
-        .session_token(SESSION)
-        .unwrap();
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
+    let client =
+        Client::builder(format!("{}/proxy/magpie/", server.uri())).session_token(SESSION).unwrap();
     client.list_tokens().await.unwrap();
-    assert_eq!(
-        only_request(&server).await.url.path(),
-        "/proxy/magpie/access-token"
-    );
+    assert_eq!(only_request(&server).await.url.path(), "/proxy/magpie/access-token");
 }
 
 #[tokio::test]
@@ -643,9 +477,7 @@ async fn secrets_never_appear_in_debug_or_display() {
     let login = Login::password("ada", PASSWORD);
     let pat = Login::personal_access_token(PAT);
     let builder = Client::builder(&base);
-    let error = Client::builder(&base)
-        .session_token("bad\ntoken")
-        .unwrap_err();
+    let error = Client::builder(&base).session_token("bad\ntoken").unwrap_err();
 
     let printed = [
         format!("{header_client:?}"),
@@ -680,23 +512,14 @@ async fn timeouts_are_typed_and_bounded() {
     let started = std::time::Instant::now();
     let error = client.delete(TOKEN_ID).await.unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
-    assert!(matches!(
-        error,
-        Error::Transport {
-            operation: "delete_access_token",
-            ..
-        }
-    ));
+    assert!(matches!(error, Error::Transport { operation: "delete_access_token", .. }));
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
 #[tokio::test]
 async fn redirects_are_not_followed_so_the_session_stays_home() {
     let elsewhere = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&elsewhere)
-        .await;
+    Mock::given(any()).respond_with(Op::List.success()).mount(&elsewhere).await;
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(
@@ -705,10 +528,7 @@ async fn redirects_are_not_followed_so_the_session_stays_home() {
         )
         .mount(&server)
         .await;
-    let error = client_for(&server, SessionTransport::Header)
-        .list_tokens()
-        .await
-        .unwrap_err();
+    let error = client_for(&server, SessionTransport::Header).list_tokens().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(302));
     assert_nothing_sent(&elsewhere).await;
 }
@@ -716,14 +536,8 @@ async fn redirects_are_not_followed_so_the_session_stays_home() {
 #[tokio::test]
 async fn a_caller_supplied_http_client_is_used() {
     let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(Op::List.success())
-        .mount(&server)
-        .await;
-    let http = reqwest::Client::builder()
-        .user_agent("my-app/1.0")
-        .build()
-        .unwrap();
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
+    let http = reqwest::Client::builder().user_agent("my-app/1.0").build().unwrap();
     let client = Client::builder(format!("{}{PREFIX}", server.uri()))
         .http_client(http)
         .session_token(SESSION)
@@ -731,8 +545,5 @@ async fn a_caller_supplied_http_client_is_used() {
     client.list_tokens().await.unwrap();
     let request = only_request(&server).await;
     assert_eq!(header(&request, "user-agent"), Some("my-app/1.0"));
-    assert_eq!(
-        header(&request, "authorization"),
-        Some(&*format!("token {SESSION}"))
-    );
+    assert_eq!(header(&request, "authorization"), Some(&*format!("token {SESSION}")));
 }

@@ -2,5 +2,6 @@
 
 mod bamboo;
 mod entuity;
+mod insight;
 mod magpie;
 mod schemas;

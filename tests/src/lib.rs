@@ -6,36 +6,20 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The one request the server received; fails if there were none or several.
 pub async fn only_request(server: &MockServer) -> Request {
-    let mut requests = server
-        .received_requests()
-        .await
-        .expect("request recording is on");
-    assert_eq!(
-        requests.len(),
-        1,
-        "expected exactly one request, got {requests:#?}"
-    );
+    let mut requests = server.received_requests().await.expect("request recording is on");
+    assert_eq!(requests.len(), 1, "expected exactly one request, got {requests:#?}");
     requests.remove(0)
 }
 
 /// Fails unless the server received no request at all.
 pub async fn assert_nothing_sent(server: &MockServer) {
-    let requests = server
-        .received_requests()
-        .await
-        .expect("request recording is on");
-    assert!(
-        requests.is_empty(),
-        "expected no request, got {requests:#?}"
-    );
+    let requests = server.received_requests().await.expect("request recording is on");
+    assert!(requests.is_empty(), "expected no request, got {requests:#?}");
 }
 
 /// A header's value, or `None` when absent.
 pub fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request
-        .headers
-        .get(name)
-        .map(|value| value.to_str().expect("ASCII header"))
+    request.headers.get(name).map(|value| value.to_str().expect("ASCII header"))
 }
 
 /// An error body every operation is checked with, and the vendor message it should yield.
@@ -76,12 +60,7 @@ pub const ERROR_BODIES: [ErrorBody; 3] = [
         bytes: b"<html><body><h1>502 Bad Gateway</h1></body></html>",
         message: None,
     },
-    ErrorBody {
-        name: "empty",
-        content_type: None,
-        bytes: b"",
-        message: None,
-    },
+    ErrorBody { name: "empty", content_type: None, bytes: b"", message: None },
 ];
 
 /// The statuses every operation's error mapping is checked with.
@@ -91,12 +70,7 @@ pub const ERROR_STATUSES: [u16; 4] = [401, 403, 404, 500];
 /// whole body kept.
 pub fn assert_api_error(error: &Error, status: u16, message: Option<&str>, body: &[u8]) {
     match error {
-        Error::Api {
-            status: got,
-            message: got_message,
-            body: got_body,
-            ..
-        } => {
+        Error::Api { status: got, message: got_message, body: got_body, .. } => {
             assert_eq!(got.as_u16(), status, "{error}");
             assert_eq!(got_message.as_deref(), message, "{error}");
             assert_eq!(got_body.expose_bytes(), body, "{error}");
@@ -108,10 +82,7 @@ pub fn assert_api_error(error: &Error, status: u16, message: Option<&str>, body:
 /// Fails if `secret` shows up in the `Debug` or `Display` of anything in `printed`.
 pub fn assert_never_printed(secret: &str, printed: &[String]) {
     for text in printed {
-        assert!(
-            !text.contains(secret),
-            "secret {secret:?} printed in {text}"
-        );
+        assert!(!text.contains(secret), "secret {secret:?} printed in {text}");
     }
 }
 
@@ -156,9 +127,7 @@ pub async fn check_requests<O: Operation>(
             .mount(&server)
             .await;
 
-        op.call(&client_for(&server, op))
-            .await
-            .unwrap_or_else(|e| panic!("{op:?}: {e}"));
+        op.call(&client_for(&server, op)).await.unwrap_or_else(|e| panic!("{op:?}: {e}"));
 
         let request = only_request(&server).await;
         assert_eq!(request.method.as_str(), verb, "{op:?}");
@@ -167,17 +136,26 @@ pub async fn check_requests<O: Operation>(
         assert_eq!(header(&request, "api-version"), None, "{op:?}");
         match op.request_body() {
             Some((content_type, body)) => {
-                assert_eq!(
-                    header(&request, "content-type"),
-                    Some(content_type),
-                    "{op:?}"
-                );
-                if content_type == "application/json" {
-                    let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-                    let expected: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                    assert_eq!(sent, expected, "{op:?}");
-                } else {
-                    assert_eq!(request.body, body, "{op:?}");
+                assert_eq!(header(&request, "content-type"), Some(content_type), "{op:?}");
+                let sent = String::from_utf8_lossy(&request.body);
+                let expected = String::from_utf8_lossy(&body);
+                match content_type {
+                    "application/json" => {
+                        let sent: serde_json::Value = serde_json::from_str(&sent).unwrap();
+                        let expected: serde_json::Value = serde_json::from_str(&expected).unwrap();
+                        assert_eq!(sent, expected, "{op:?}");
+                    }
+                    // A form's fields are unordered.
+                    "application/x-www-form-urlencoded" => {
+                        let fields = |form: &str| {
+                            let mut fields: Vec<String> =
+                                form.split('&').map(str::to_owned).collect();
+                            fields.sort();
+                            fields
+                        };
+                        assert_eq!(fields(&sent), fields(&expected), "{op:?}");
+                    }
+                    _ => assert_eq!(sent, expected, "{op:?}"),
                 }
             }
             None => {
@@ -204,18 +182,11 @@ pub async fn check_error_statuses<O: Operation>(
         for status in ERROR_STATUSES {
             for body in ERROR_BODIES {
                 server.reset().await;
-                Mock::given(any())
-                    .respond_with(body.respond(status))
-                    .mount(server)
-                    .await;
+                Mock::given(any()).respond_with(body.respond(status)).mount(server).await;
                 let error = op.call(client).await.expect_err("an error status");
                 assert_api_error(&error, status, body.message, body.bytes);
                 let shown = error.to_string();
-                assert!(
-                    shown.contains(&status.to_string()),
-                    "{op:?} {}: {shown}",
-                    body.name
-                );
+                assert!(shown.contains(&status.to_string()), "{op:?} {}: {shown}", body.name);
             }
         }
     }

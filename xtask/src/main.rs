@@ -63,26 +63,16 @@ fn check() -> Result<(), String> {
     let mut stale = Vec::new();
     for (api, code) in generated()? {
         let path = snapshot_path(api);
-        let snapshot = std::fs::read_to_string(&path)
-            .unwrap_or_default()
-            .replace("\r\n", "\n");
+        let snapshot = std::fs::read_to_string(&path).unwrap_or_default().replace("\r\n", "\n");
         if snapshot != code {
             let diff = TextDiff::from_lines(&snapshot, &code);
             let name = format!("sdk/generated/{api}.rs");
-            eprint!(
-                "{}",
-                diff.unified_diff()
-                    .context_radius(3)
-                    .header(&name, "generated")
-            );
+            eprint!("{}", diff.unified_diff().context_radius(3).header(&name, "generated"));
             stale.push(name);
         }
     }
     if stale.is_empty() {
-        println!(
-            "snapshots match the documents ({} APIs)",
-            codegen::APIS.len()
-        );
+        println!("snapshots match the documents ({} APIs)", codegen::APIS.len());
         Ok(())
     } else {
         Err(format!(

@@ -1,0 +1,312 @@
+//! Insight.io: API access tokens, which authenticate API calls in the `X-Auth-Token` header.
+//!
+//! There are three ways in, one per kind of credential:
+//!
+//! - [`ClientBuilder::authenticate`] exchanges credentials (password, LDAP, or an OAuth
+//!   provider's token) for a new token, with no prior login, which `api_token` then uses;
+//! - [`ClientBuilder::session_cookie`] uses a logged-in browser session to create tokens;
+//! - [`ClientBuilder::api_token`] uses a token you have, to list your tokens or revoke it.
+//!
+//! The vendor documents its API twice, with different paths ([`ApiGeneration`]); pick the one
+//! your installation serves once, on the builder.
+//!
+//! ```no_run
+//! use access_tokens::insight::{Client, Credentials};
+//!
+//! # async fn run() -> Result<(), access_tokens::Error> {
+//! let builder = Client::builder("https://insight.example.com");
+//! let issued = builder.authenticate(Credentials::password("ada", "s3cret")).await?;
+//! println!("expires: {:?}", issued.expiry());
+//! let client = builder.api_token(issued.token)?;
+//! for token in client.list_tokens().await? {
+//!     println!("{:?} created {:?}", token.uid, token.created_at());
+//! }
+//! client.revoke_this_token().await?; // `client` is gone: its token no longer works
+//! # Ok(())
+//! # }
+//! ```
+
+use std::time::SystemTime;
+
+use progenitor_client::ClientInfo;
+use reqwest::header::{COOKIE, HeaderName};
+
+use crate::error::{Error, InvalidReason};
+use crate::secret::Secret;
+use crate::time::{self, Expiry};
+use crate::transport::{self, Context, HttpOptions};
+
+pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
+
+/// The client progenitor generates from `openapi/insight.yaml`, for calls the facade does not
+/// wrap.
+#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations)]
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/insight.rs"));
+}
+
+const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+
+/// Which of the vendor's two descriptions of the API the server follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApiGeneration {
+    /// The API reference: `POST`, `GET` and `DELETE` on `/api/token`.
+    #[default]
+    Reference,
+    /// The user guide: `GET /api/createApiToken`, `/api/getApiTokens`, `/api/revokeApiToken`.
+    UserGuide,
+}
+
+/// Credentials that [`ClientBuilder::authenticate`] exchanges for a new token.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// An Insight.io user name and password.
+    Password {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// LDAP credentials, for LDAP users not registered on Insight.io.
+    Ldap {
+        /// The LDAP user name.
+        username: String,
+        /// The LDAP password.
+        password: Secret,
+    },
+    /// An OAuth provider's access token (e.g. provider `github`) for an e-mail address.
+    Provider {
+        /// The provider's name as the server knows it, e.g. `github`.
+        provider: String,
+        /// The user's e-mail address.
+        email: String,
+        /// The access token the provider issued.
+        access_token: Secret,
+    },
+}
+
+impl Credentials {
+    /// An Insight.io user name and password.
+    pub fn password(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self::Password { username: username.into(), password: password.into() }
+    }
+
+    /// LDAP credentials.
+    pub fn ldap(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self::Ldap { username: username.into(), password: password.into() }
+    }
+
+    /// An OAuth provider's access token for an e-mail address.
+    pub fn provider(
+        provider: impl Into<String>,
+        email: impl Into<String>,
+        access_token: impl Into<Secret>,
+    ) -> Self {
+        Self::Provider {
+            provider: provider.into(),
+            email: email.into(),
+            access_token: access_token.into(),
+        }
+    }
+}
+
+/// Configures a client; finish with [`authenticate`](Self::authenticate),
+/// [`session_cookie`](Self::session_cookie) or [`api_token`](Self::api_token).
+#[derive(Debug)]
+#[must_use = "a builder does nothing until it is finished"]
+pub struct ClientBuilder {
+    base_url: Result<String, InvalidReason>,
+    generation: ApiGeneration,
+    http: HttpOptions,
+}
+
+impl ClientBuilder {
+    /// Uses the user guide's paths. Default: the API reference's.
+    pub fn api_generation(mut self, generation: ApiGeneration) -> Self {
+        self.generation = generation;
+        self
+    }
+
+    transport::http_settings!();
+
+    /// Finishes with a token you have: for listing your tokens and revoking this one.
+    pub fn api_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
+        let token = token.into();
+        let generation = self.generation;
+        let api = self.generated_with(X_AUTH_TOKEN, "API token", &token)?;
+        Ok(Client { api, generation, token })
+    }
+
+    /// Finishes with the `Cookie` header of a logged-in browser session (e.g.
+    /// `id=3f…; PLAY_SESSION=…`), for creating tokens.
+    pub fn session_cookie(self, cookie: impl Into<Secret>) -> Result<SessionClient, Error> {
+        let generation = self.generation;
+        let api = self.generated_with(COOKIE, "session cookie", &cookie.into())?;
+        Ok(SessionClient { api, generation })
+    }
+
+    /// The generated client, sending `credential` in the header `name`.
+    fn generated_with(
+        self,
+        name: HeaderName,
+        field: &'static str,
+        credential: &Secret,
+    ) -> Result<generated::Client, Error> {
+        let value = transport::header_token(field, credential.expose_secret())?;
+        let context = Context::default()
+            .with_secret_header(name, transport::header_value(field, value.to_owned())?);
+        let base_url = self.base_url()?.to_owned();
+        Ok(generated::Client::new_with_client(&base_url, self.http.build()?, context))
+    }
+
+    /// Creates a token by exchanging credentials; pass its `token` to
+    /// [`api_token`](Self::api_token) for a client that uses it.
+    ///
+    /// Never retried: each call creates a token. If the response does not match the document,
+    /// the error's [`body`](Error::body) still holds the new token.
+    pub async fn authenticate(
+        &self,
+        credentials: Credentials,
+    ) -> Result<AuthenticatedToken, Error> {
+        use generated::types::{Credentials as Form, ProviderCredentials, ProviderToken};
+        let http = self.http.clone().build()?;
+        let anonymous =
+            generated::Client::new_with_client(self.base_url()?, http, Context::default());
+        match credentials {
+            Credentials::Password { username, password } => {
+                let form = Form { username: checked_user(username)?, password };
+                let result = anonymous.authenticate_userpass(&form).await;
+                transport::json("authenticate_userpass", result).await
+            }
+            Credentials::Ldap { username, password } => {
+                let form = Form { username: checked_user(username)?, password };
+                let result = anonymous.authenticate_ldap(&form).await;
+                transport::json("authenticate_ldap", result).await
+            }
+            Credentials::Provider { provider, email, access_token } => {
+                let provider = transport::path_segment("provider", &provider)?;
+                transport::non_empty("email", &email)?;
+                let body = ProviderCredentials { email, info: ProviderToken { access_token } };
+                let result = anonymous.authenticate_provider(provider, &body).await;
+                transport::json("authenticate_provider", result).await
+            }
+        }
+    }
+
+    fn base_url(&self) -> Result<&str, Error> {
+        self.base_url.as_deref().map_err(|&reason| Error::invalid("base URL", reason))
+    }
+}
+
+fn checked_user(username: String) -> Result<String, Error> {
+    transport::non_empty("username", &username)?;
+    Ok(username)
+}
+
+/// A client that authenticates with an API token. Cheap to clone; clones share one connection
+/// pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    api: generated::Client,
+    generation: ApiGeneration,
+    token: Secret,
+}
+
+impl Client {
+    /// Starts a client for an Insight.io host (`https://insight.io`, or an on-premises one).
+    pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
+        ClientBuilder {
+            base_url: transport::check_base_url(base_url.as_ref()),
+            generation: ApiGeneration::default(),
+            http: HttpOptions::default(),
+        }
+    }
+
+    /// The base URL every path is appended to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.api.baseurl()
+    }
+
+    /// The token this client authenticates with.
+    pub fn api_token(&self) -> &Secret {
+        &self.token
+    }
+
+    /// The generated client, carrying this client's token.
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// Lists every token of the user this client's token belongs to, values included.
+    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, Error> {
+        match self.generation {
+            ApiGeneration::Reference => {
+                transport::json("list_tokens", self.api.list_tokens().await).await
+            }
+            ApiGeneration::UserGuide => {
+                transport::json("get_api_tokens", self.api.get_api_tokens().await).await
+            }
+        }
+    }
+
+    /// Revokes **this client's own token**, and consumes the client, which could do nothing
+    /// with a revoked token. There is no way to revoke another token except with a client
+    /// built on it.
+    ///
+    /// The server answers 200 for any token, valid or not, so `Ok` does not confirm that
+    /// anything was revoked, only that the token cannot be valid afterwards. Never retried.
+    pub async fn revoke_this_token(self) -> Result<(), Error> {
+        match self.generation {
+            ApiGeneration::Reference => {
+                transport::unit("revoke_token", self.api.revoke_token().await).await
+            }
+            ApiGeneration::UserGuide => {
+                transport::unit("revoke_api_token", self.api.revoke_api_token().await).await
+            }
+        }
+    }
+}
+
+/// A client that carries a logged-in browser session, from [`ClientBuilder::session_cookie`].
+#[derive(Debug, Clone)]
+pub struct SessionClient {
+    api: generated::Client,
+    generation: ApiGeneration,
+}
+
+impl SessionClient {
+    /// Creates a token for the session's user. Its value is in the result (and in later
+    /// lists). Never retried: each call creates a token, even the user guide's GET.
+    pub async fn create_token(&self) -> Result<NewApiToken, Error> {
+        match self.generation {
+            ApiGeneration::Reference => {
+                transport::json("create_token", self.api.create_token().await).await
+            }
+            ApiGeneration::UserGuide => {
+                transport::json("create_api_token", self.api.create_api_token().await).await
+            }
+        }
+    }
+}
+
+impl ApiToken {
+    /// When the token was created.
+    pub fn created_at(&self) -> Option<SystemTime> {
+        self.created.map(time::from_unix_millis)
+    }
+
+    /// When the token was last used.
+    pub fn last_used_at(&self) -> Option<SystemTime> {
+        self.last_used.map(time::from_unix_millis)
+    }
+}
+
+impl AuthenticatedToken {
+    /// When the token expires: [`Expiry::Never`] for the vendor's far-future date. `None`
+    /// when the server did not say, or said it in a form this SDK does not read (the raw
+    /// string stays in `expires_on`).
+    pub fn expiry(&self) -> Option<Expiry> {
+        self.expires_on.as_deref().and_then(time::parse_iso8601_expiry)
+    }
+}
