@@ -1,23 +1,25 @@
 //! `cargo xtask generate` writes the reviewable snapshots of the generated clients;
-//! `cargo xtask check` fails when a snapshot is stale or a document cannot be generated.
+//! `cargo xtask check` fails when a snapshot is stale, a document cannot be generated, or the
+//! OpenAPI linter (Redocly CLI, pinned in `package.json`) finds an error in a document.
 
 #[path = "../../sdk/codegen.rs"]
 mod codegen;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use similar::TextDiff;
 
 const USAGE: &str = "usage: cargo xtask <generate|check>
   generate  write sdk/generated/<api>.rs from openapi/<api>.yaml
-  check     fail if a snapshot differs from what the documents generate";
+  check     fail if a snapshot differs from what the documents generate, or a document
+            does not pass the OpenAPI linter (install it once with `npm ci`)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["generate"] => generate(),
-        ["check"] => check(),
+        ["check"] => check_snapshots().and_then(|()| lint_documents()),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -29,8 +31,12 @@ fn main() -> ExitCode {
     }
 }
 
+fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 fn sdk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk")
+    workspace_dir().join("sdk")
 }
 
 fn snapshot_path(api: &str) -> PathBuf {
@@ -59,7 +65,7 @@ fn generate() -> Result<(), String> {
     Ok(())
 }
 
-fn check() -> Result<(), String> {
+fn check_snapshots() -> Result<(), String> {
     let mut stale = Vec::new();
     for (api, code) in generated()? {
         let path = snapshot_path(api);
@@ -82,12 +88,39 @@ fn check() -> Result<(), String> {
     }
 }
 
+/// Runs Redocly CLI over every document in `openapi/`, with the rules in `redocly.yaml`.
+fn lint_documents() -> Result<(), String> {
+    let workspace = workspace_dir();
+    let linter = workspace.join("node_modules/.bin/redocly");
+    if !linter.exists() {
+        return Err("the OpenAPI linter is not installed: run `npm ci` in the workspace".into());
+    }
+    let mut documents: Vec<PathBuf> = std::fs::read_dir(workspace.join("openapi"))
+        .map_err(|e| format!("openapi/: {e}"))?
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yaml"))
+        .map(|path| path.strip_prefix(&workspace).map(Path::to_path_buf).unwrap_or(path))
+        .collect();
+    documents.sort();
+    let status = Command::new(linter)
+        .current_dir(&workspace)
+        .args(["lint", "--format=stylish"])
+        .args(&documents)
+        .status()
+        .map_err(|e| format!("cannot run the OpenAPI linter: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("the OpenAPI linter reported errors (above)".to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     /// `cargo test` alone catches a snapshot that no longer matches its document.
     #[test]
     fn snapshots_match_the_documents() {
-        if let Err(message) = super::check() {
+        if let Err(message) = super::check_snapshots() {
             panic!("{message}");
         }
     }
