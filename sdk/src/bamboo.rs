@@ -20,7 +20,6 @@
 //! ```
 
 use progenitor_client::ClientInfo;
-use reqwest::header::AUTHORIZATION;
 
 use crate::error::Error;
 use crate::secret::Secret;
@@ -70,8 +69,7 @@ impl ClientBuilder {
         username: impl AsRef<str>,
         password: impl Into<Secret>,
     ) -> Result<Client, Error> {
-        let authorization = transport::basic_auth(username.as_ref(), &password.into())?;
-        let context = Context::default().with_secret_header(AUTHORIZATION, authorization);
+        let context = Context::basic_auth(username.as_ref(), &password.into())?;
         let api = generated::Client::new_with_client(&self.base_url?, self.http.build()?, context);
         Ok(Client { api, version: self.version })
     }

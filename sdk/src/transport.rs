@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -121,8 +121,15 @@ macro_rules! http_settings {
 }
 pub(crate) use http_settings;
 
+impl Context {
+    /// A context that authenticates every request with HTTP basic authentication.
+    pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<Self, Error> {
+        Ok(Self::default().with_secret_header(AUTHORIZATION, basic_auth(username, password)?))
+    }
+}
+
 /// The `Authorization` value for HTTP basic authentication.
-pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
+fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
     use base64::Engine as _;
     non_empty("username", username)?;
     if username.contains(':') {
