@@ -9,6 +9,8 @@ pub mod bamboo;
 pub mod entuity;
 pub mod insight;
 pub mod magpie;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
 pub use secret::{RawBody, Secret};

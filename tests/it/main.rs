@@ -5,3 +5,4 @@ mod entuity;
 mod insight;
 mod magpie;
 mod schemas;
+mod testing;

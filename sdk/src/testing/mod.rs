@@ -1,0 +1,245 @@
+//! In-process stand-ins for the four vendors' servers, for your tests and ours (feature
+//! `testing`).
+//!
+//! Each simulator is a [wiremock] server on `127.0.0.1` that keeps state the way its vendor's
+//! documentation describes: users, tokens with ids, values, descriptions, enabled state,
+//! permissions and timestamps. Creating returns the value once, listing shows what was
+//! created, changes show in later calls, unknown ids get 404, wrong or missing credentials get
+//! the vendor's 401, and a non-administrator asking for administrator operations gets 403.
+//! Every body it sends is built from the SDK's generated types, so it is one the vendor's
+//! document describes.
+//!
+//! Start one with `start().await`, seed it, and pass its [`url`](Magpie::url) to the vendor's
+//! `Client::builder`. [`Fault`]s make it misbehave for your own error-handling tests.
+//!
+//! ```
+//! use access_tokens::magpie::{Client, Login};
+//! use access_tokens::testing::{Fault, Magpie};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), access_tokens::Error> {
+//! let magpie = Magpie::start().await;
+//! magpie.add_user("ada@example.com", "correct horse");
+//! let client = Client::builder(magpie.url())
+//!     .login(Login::password("ada@example.com", "correct horse"))
+//!     .await?;
+//! let created = client.create_token().await?;
+//! assert_eq!(client.list_tokens().await?.len(), 1);
+//!
+//! magpie.inject(Fault::Status(503), 1);
+//! assert_eq!(client.list_tokens().await.unwrap_err().status().unwrap().as_u16(), 503);
+//! # drop(created);
+//! # Ok(())
+//! # }
+//! ```
+
+mod bamboo;
+mod entuity;
+mod insight;
+mod magpie;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub use bamboo::Bamboo;
+pub use entuity::Entuity;
+pub use insight::Insight;
+pub use magpie::Magpie;
+
+/// A way for a simulator to misbehave, queued with `inject` for a number of calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status and an empty body, without doing anything.
+    Status(u16),
+    /// Do the work, but answer only after this delay.
+    Delay(Duration),
+    /// Do the work, but send only the first half of the body (malformed JSON).
+    TruncatedBody,
+}
+
+/// One vendor's server state and the way it answers a request.
+trait Vendor: Send + 'static {
+    fn handle(&mut self, request: &Request) -> Reply;
+}
+
+/// A response before faults are applied.
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(status: u16, body: &impl Serialize) -> Self {
+        Self { status, body: serde_json::to_vec(body).expect("generated types serialize") }
+    }
+
+    fn empty(status: u16) -> Self {
+        Self { status, body: Vec::new() }
+    }
+
+    fn into_template(self, truncate: bool) -> ResponseTemplate {
+        let template = ResponseTemplate::new(self.status);
+        if self.body.is_empty() {
+            return template;
+        }
+        let end = if truncate { self.body.len() / 2 } else { self.body.len() };
+        template.set_body_raw(&self.body[..end], "application/json")
+    }
+}
+
+/// A running simulator: the server, its state, and its queued faults.
+struct Simulator<S> {
+    server: MockServer,
+    shared: Arc<Shared<S>>,
+}
+
+struct Shared<S> {
+    state: Mutex<S>,
+    faults: Mutex<VecDeque<Fault>>,
+}
+
+impl<S: Vendor> Simulator<S> {
+    async fn start(state: S) -> Self {
+        let server = MockServer::start().await;
+        let shared = Arc::new(Shared { state: Mutex::new(state), faults: Mutex::default() });
+        Mock::given(any()).respond_with(Responder(shared.clone())).mount(&server).await;
+        Self { server, shared }
+    }
+
+    fn state(&self) -> MutexGuard<'_, S> {
+        lock(&self.shared.state)
+    }
+
+    fn inject(&self, fault: Fault, times: usize) {
+        lock(&self.shared.faults).extend(std::iter::repeat_n(fault, times));
+    }
+
+    fn uri(&self) -> String {
+        self.server.uri()
+    }
+}
+
+impl<S> fmt::Debug for Simulator<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator").field("uri", &self.server.uri()).finish_non_exhaustive()
+    }
+}
+
+/// The part of each simulator's API that does not depend on the vendor: its URL (the
+/// server's address followed by `$path`) and fault injection.
+macro_rules! simulator_api {
+    ($name:ident, $path:literal) => {
+        impl $name {
+            /// The URL to pass to this vendor's `Client::builder`.
+            pub fn url(&self) -> String {
+                format!("{}{}", self.sim.uri(), $path)
+            }
+
+            /// Queues `fault` for the next `times` requests, after any already queued.
+            pub fn inject(&self, fault: crate::testing::Fault, times: usize) {
+                self.sim.inject(fault, times);
+            }
+        }
+    };
+}
+use simulator_api;
+
+struct Responder<S>(Arc<Shared<S>>);
+
+impl<S: Vendor> Respond for Responder<S> {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let fault = lock(&self.0.faults).pop_front();
+        if let Some(Fault::Status(status)) = fault {
+            return ResponseTemplate::new(status);
+        }
+        let reply = lock(&self.0.state).handle(request);
+        let template = reply.into_template(fault == Some(Fault::TruncatedBody));
+        match fault {
+            Some(Fault::Delay(delay)) => template.set_delay(delay),
+            _ => template,
+        }
+    }
+}
+
+/// A lock that survives a panicking test thread: simulator state stays usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The request's path segments after `prefix`, percent-decoded; `None` outside `prefix`.
+fn segments(request: &Request, prefix: &str) -> Option<Vec<String>> {
+    let rest = request.url.path().strip_prefix(prefix)?;
+    Some(
+        rest.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .collect(),
+    )
+}
+
+/// A request header as text.
+fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.headers.get(name)?.to_str().ok()
+}
+
+/// The user name and password of an HTTP basic `Authorization` header.
+fn basic_credentials(request: &Request) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let encoded = header(request, "authorization")?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let (user, password) = String::from_utf8(decoded)
+        .ok()?
+        .split_once(':')
+        .map(|(u, p)| (u.to_owned(), p.to_owned()))?;
+    Some((user, password))
+}
+
+/// The value of the cookie `name`.
+fn cookie(request: &Request, name: &str) -> Option<String> {
+    header(request, "cookie")?
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn unix_seconds() -> i64 {
+    unix_millis() / 1000
+}
+
+fn unix_millis() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// 64 fresh bits: unique within the process, and different from run to run. Simulated
+/// secrets need to be distinct, not unguessable.
+fn fresh_bits() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed =
+        u64::try_from(unix_millis()).unwrap_or_default() ^ (u64::from(std::process::id()) << 32);
+    // SplitMix64's finaliser spreads the counter over all bits.
+    let mut z = seed
+        .wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A fresh lower-case hex string of `len` characters.
+fn fresh_hex(len: usize) -> String {
+    let mut hex = String::with_capacity(len + 16);
+    while hex.len() < len {
+        hex.push_str(&format!("{:016x}", fresh_bits()));
+    }
+    hex.truncate(len);
+    hex
+}
