@@ -168,7 +168,7 @@ async fn entuity_keeps_tokens_with_partial_updates() {
     assert_eq!(created.user_name.as_deref(), Some("guy2"));
     assert_eq!(created.expiry(), Some(Expiry::Never));
     assert_eq!(created.created_by.as_deref(), Some("admin"));
-    assert_eq!(client.list_tokens().await.unwrap(), [created.clone()]);
+    assert_eq!(client.list_tokens().await.unwrap(), std::slice::from_ref(&created));
 
     let update = AccessTokenUpdate { expiry_time_sec: Some(4_102_444_800), ..Default::default() };
     let updated = client.update_token(created.token_id, &update).await.unwrap();
