@@ -1,105 +1,155 @@
-//! A short tour of the Magpie client against a local stand-in server: log in, create, list,
-//! disable, describe, rotate and delete tokens, and see how a refused session looks.
+//! A tour of the four clients, each against its in-process simulator: a realistic token
+//! lifecycle per vendor, and what a refused credential looks like. Secrets are masked.
 //!
-//! Run with `cargo run --example tour`. It needs no network: the server is in this process.
+//! Run with `cargo run --example tour`. It needs no network and no configuration.
 
-use access_tokens::magpie::{Client, Login};
-use access_tokens::{Error, Secret};
-use serde_json::json;
-use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use std::io::Write;
 
-const SESSION: &str = "7f3c9a1e-session";
+use access_tokens::testing::{Bamboo, Entuity, Insight, Magpie};
+use access_tokens::{Error, Secret, bamboo, entuity, insight, magpie};
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    let server = magpie_stand_in().await;
-    let base_url = format!("{}/api/magpie", server.uri());
-    println!("Magpie stand-in listening at {base_url}\n");
+async fn main() -> Result {
+    run(&mut std::io::stdout()).await
+}
 
-    let client = Client::builder(&base_url)
-        .login(Login::password("ada@acme.example", "correct horse battery staple"))
+/// Walks every vendor, writing the transcript to `out`.
+pub async fn run(out: &mut impl Write) -> Result {
+    magpie_tour(out).await?;
+    bamboo_tour(out).await?;
+    entuity_tour(out).await?;
+    insight_tour(out).await
+}
+
+async fn magpie_tour(out: &mut impl Write) -> Result {
+    let sim = Magpie::start().await;
+    sim.add_user("ada@acme.example", "correct horse");
+    sim.add_admin("root@acme.example", "admin pass");
+    sim.add_service_account("ci@acme.example");
+    writeln!(out, "== Silect Magpie, simulated at {}", sim.url())?;
+
+    let ada = magpie::Client::builder(sim.url())
+        .login(magpie::Login::password("ada@acme.example", "correct horse"))
         .await?;
-    println!("logged in as ada@acme.example; session {}", masked(client.session_token()));
+    writeln!(out, "logged in as ada@acme.example, session {}", masked(ada.session_token()))?;
+    let created = ada.create_token().await?;
+    writeln!(out, "created a personal access token {} (shown once)", masked(&created.token))?;
+    let id = ada.list_tokens().await?.remove(0).id.unwrap_or_default();
+    writeln!(out, "listed it as {id}")?;
+    ada.disable(&id).await?;
+    ada.set_description(&id, "laptop").await?;
+    let token = ada.list_tokens().await?.remove(0);
+    writeln!(
+        out,
+        "disabled and described it: disabled={:?}, {:?}",
+        token.disabled, token.description
+    )?;
 
-    let created = client.create_token().await?;
-    println!(
-        "created a personal access token {} (shown once: store it now)",
-        masked(&created.token)
-    );
-
-    for token in client.list_tokens().await? {
-        let id = token.id.as_deref().unwrap_or("?");
-        let state = if token.disabled == Some(true) { "disabled" } else { "enabled" };
-        println!("listed token {id}: {state}, {:?}", token.description.as_deref().unwrap_or(""));
-    }
-
-    client.disable("tok-1").await?;
-    println!("disabled tok-1");
-    client.set_description("tok-1", "laptop, retired").await?;
-    println!("described tok-1 as \"laptop, retired\"");
-
-    let rotated = client.service_account("ci@acme.example").rotate().await?;
-    println!("rotated ci@acme.example: its only token is now {}", masked(&rotated.token));
-
-    client.delete("tok-1").await?;
-    println!("deleted tok-1");
-
-    let stale = Client::builder(&base_url).session_token("expired-session")?;
-    match stale.list_tokens().await {
-        Err(error @ Error::Api { .. }) => println!("an expired session is refused: {error}"),
-        other => println!("unexpected: {other:?}"),
-    }
-    println!("\ndone: {} requests served", server.received_requests().await.map_or(0, |r| r.len()));
+    let admin = magpie::Client::builder(sim.url())
+        .login(magpie::Login::password("root@acme.example", "admin pass"))
+        .await?;
+    let ci = admin.service_account("ci@acme.example");
+    ci.create().await?;
+    ci.create().await?;
+    let rotated = ci.rotate().await?;
+    let left = ci.list().await?.len();
+    writeln!(out, "rotated ci@acme.example: {left} token left, {}", masked(&rotated.token))?;
+    ada.delete(&id).await?;
+    writeln!(out, "deleted {id}")?;
+    refused(out, ada.service_account("ci@acme.example").list().await)?;
+    writeln!(out)?;
     Ok(())
 }
 
-/// Only the length: a transcript like this one ends up in terminals and CI logs.
-fn masked(secret: &Secret) -> String {
-    format!("[masked, {} chars]", secret.expose_secret().chars().count())
+async fn bamboo_tour(out: &mut impl Write) -> Result {
+    let sim = Bamboo::start().await;
+    sim.add_admin("admin", "b4mboo");
+    writeln!(out, "== Agent APIs for Bamboo, simulated at {}", sim.url())?;
+
+    let client = bamboo::Client::builder(sim.url()).basic_auth("admin", "b4mboo")?;
+    let new = bamboo::NewToken { name: "agent drain".into(), read: true, change: false };
+    let mut token = client.create_token(&new).await?;
+    writeln!(out, "created {:?} (read only), uuid {}", token.name, masked(&token.uuid))?;
+    token.change = true;
+    client.update_token(&token).await?;
+    let listed = client.list_tokens().await?;
+    writeln!(out, "granted change; listed {} token, change={}", listed.len(), listed[0].change)?;
+    let intruder = bamboo::Client::builder(sim.url()).basic_auth("admin", "guess")?;
+    refused(out, intruder.list_tokens().await)?;
+    writeln!(out)?;
+    Ok(())
 }
 
-/// Answers the calls of the tour the way Magpie documents them.
-async fn magpie_stand_in() -> MockServer {
-    let server = MockServer::start().await;
-    let authorized = || header("authorization", format!("token {SESSION}").as_str());
-    let route = |verb: &str, route: &str| {
-        Mock::given(method(verb)).and(path(format!("/api/magpie{route}")))
-    };
-    let ok_json = |body| ResponseTemplate::new(200).set_body_json(body);
+async fn entuity_tour(out: &mut impl Write) -> Result {
+    let sim = Entuity::start().await;
+    sim.add_admin("admin", "3ntuity");
+    sim.add_user("guy2", "guy2 pass");
+    writeln!(out, "== Entuity, simulated at {}", sim.url())?;
 
-    route("POST", "/login").respond_with(ok_json(json!({ "token": SESSION }))).mount(&server).await;
-    route("POST", "/access-token")
-        .and(authorized())
-        .respond_with(ok_json(json!({ "token": "b2c4e6f8a0-new-personal-token" })))
-        .mount(&server)
-        .await;
-    route("GET", "/access-token")
-        .and(authorized())
-        .respond_with(ok_json(json!([
-            { "id": "tok-1", "description": "laptop", "disabled": false },
-            { "id": "tok-2", "description": "ci runner", "disabled": true },
-        ])))
-        .mount(&server)
-        .await;
-    for (verb, tail) in [("PUT", "/status/true"), ("PUT", "/description"), ("DELETE", "")] {
-        route(verb, &format!("/access-token/tok-1{tail}"))
-            .and(authorized())
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&server)
-            .await;
-    }
-    route("POST", "/access-token/rotate/ci@acme.example")
-        .and(authorized())
-        .respond_with(ok_json(json!({ "token": "9d8c7b6a5f-rotated-service-token" })))
-        .mount(&server)
-        .await;
-    // Anything else, such as a call with an expired session, is refused.
-    Mock::given(wiremock::matchers::any())
-        .respond_with(
-            ResponseTemplate::new(401).set_body_json(json!({ "error": "session expired" })),
+    let client = entuity::Client::builder(sim.url()).basic_auth("admin", "3ntuity")?;
+    let token = client
+        .create_token(
+            &entuity::NewAccessToken::for_user_name("guy2").with_description("dashboards"),
         )
-        .mount(&server)
-        .await;
-    server
+        .await?;
+    writeln!(
+        out,
+        "created token {} for guy2, value {}",
+        token.token_id,
+        masked(&token.token_value)
+    )?;
+    writeln!(out, "it expires: {:?}", token.expiry())?;
+    let update = entuity::AccessTokenUpdate {
+        description: Some("wall dashboards".into()),
+        ..Default::default()
+    };
+    let updated = client.update_token(token.token_id, &update).await?;
+    writeln!(out, "described it as {:?}", updated.description)?;
+    client.delete_token(token.token_id).await?;
+    writeln!(out, "deleted it; {} tokens left", client.list_tokens().await?.len())?;
+    refused(out, client.get_token(token.token_id).await)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+async fn insight_tour(out: &mut impl Write) -> Result {
+    let sim = Insight::start().await;
+    sim.add_user("ada", "insight pass");
+    writeln!(out, "== Insight.io, simulated at {}", sim.url())?;
+
+    let builder = insight::Client::builder(sim.url());
+    let issued =
+        builder.authenticate(insight::Credentials::password("ada", "insight pass")).await?;
+    writeln!(
+        out,
+        "authenticated ada: token {}, expires {:?}",
+        masked(&issued.token),
+        issued.expiry()
+    )?;
+    let browser = insight::Client::builder(sim.url()).session_cookie(sim.browser_session("ada"))?;
+    let second = browser.create_token().await?;
+    writeln!(out, "created another from a browser session: {}", masked(&second.token))?;
+    let client = builder.api_token(issued.token)?;
+    writeln!(out, "listed {} tokens", client.list_tokens().await?.len())?;
+    let revoked = client.clone();
+    revoked.revoke_this_token().await?;
+    writeln!(out, "revoked the first token (the server answers 200 either way)")?;
+    refused(out, client.list_tokens().await)?;
+    Ok(())
+}
+
+/// Prints how an expected refusal looks; anything else is an error of the tour.
+fn refused<T>(out: &mut impl Write, result: std::result::Result<T, Error>) -> Result {
+    match result {
+        Err(error @ Error::Api { .. }) => Ok(writeln!(out, "refused as expected: {error}")?),
+        Err(error) => Err(error.into()),
+        Ok(_) => Err("expected the server to refuse".into()),
+    }
+}
+
+/// Only the length: transcripts like this one end up in terminals and CI logs.
+fn masked(secret: &Secret) -> String {
+    format!("[masked, {} chars]", secret.expose_secret().chars().count())
 }

@@ -6,3 +6,4 @@ mod insight;
 mod magpie;
 mod schemas;
 mod testing;
+mod tour;
