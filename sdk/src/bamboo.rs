@@ -64,6 +64,20 @@ impl ClientBuilder {
     transport::http_settings!();
 
     /// Finishes with a Bamboo administrator's user name and password.
+    ///
+    /// ```
+    /// # use access_tokens::bamboo::{Client, NewToken};
+    /// # use access_tokens::testing::Bamboo;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let bamboo = Bamboo::start().await;
+    /// # bamboo.add_admin("admin", "pw");
+    /// # let url = bamboo.url();
+    /// let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # client.list_tokens().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn basic_auth(
         self,
         username: impl AsRef<str>,
@@ -109,6 +123,22 @@ impl Client {
     }
 
     /// Lists every token, with its `uuid` (a secret) and permissions.
+    ///
+    /// ```
+    /// # use access_tokens::bamboo::{Client, NewToken};
+    /// # use access_tokens::testing::Bamboo;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let bamboo = Bamboo::start().await;
+    /// # bamboo.add_admin("admin", "pw");
+    /// # let url = bamboo.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// for token in client.list_tokens().await? {
+    ///     println!("{}: read={} change={}", token.name, token.read, token.change);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
         match self.version {
             PluginVersion::V1_5OrLater => {
@@ -125,6 +155,24 @@ impl Client {
     ///
     /// If the response does not match the document, the error's [`body`](Error::body) still
     /// holds the new `uuid`. Never retried: a second call would create a second token.
+    ///
+    /// ```
+    /// # use access_tokens::bamboo::{Client, NewToken};
+    /// # use access_tokens::testing::Bamboo;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let bamboo = Bamboo::start().await;
+    /// # bamboo.add_admin("admin", "pw");
+    /// # let url = bamboo.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// let token = client
+    ///     .create_token(&NewToken { name: "agent drain".into(), read: true, change: false })
+    ///     .await?;
+    /// let uuid = token.uuid.expose_secret(); // scripts pass this to the agent operations
+    /// # assert!(!uuid.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_token(&self, token: &NewToken) -> Result<Token, Error> {
         let xsrf = XsrfCheck::NoCheck;
         match self.version {
@@ -139,6 +187,23 @@ impl Client {
     }
 
     /// Replaces the name and permissions of the token with this `uuid`.
+    ///
+    /// ```
+    /// # use access_tokens::bamboo::{Client, NewToken};
+    /// # use access_tokens::testing::Bamboo;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let bamboo = Bamboo::start().await;
+    /// # bamboo.add_admin("admin", "pw");
+    /// # let url = bamboo.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let mut token = client.create_token(&NewToken { name: "x".into(), read: true, change: false }).await?;
+    /// token.change = true;
+    /// let updated = client.update_token(&token).await?;
+    /// assert!(updated.change);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_token(&self, token: &Token) -> Result<Token, Error> {
         let uuid = transport::path_segment("uuid", token.uuid.expose_secret())?;
         let xsrf = XsrfCheck::NoCheck;

@@ -54,6 +54,23 @@ impl ClientBuilder {
     transport::http_settings!();
 
     /// Finishes with an Entuity administrator's user name and password.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// assert!(client.base_url().ends_with("/api"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn basic_auth(
         self,
         username: impl AsRef<str>,
@@ -90,6 +107,24 @@ impl Client {
     }
 
     /// Lists every access token, values included.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// for token in client.list_tokens().await? {
+    ///     println!("{} for {:?}, expires {:?}", token.token_id, token.user_name, token.expiry());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
         let result = self.api.list_access_tokens(Media::Json).await;
         Ok(transport::json("list_access_tokens", result).await?.items)
@@ -99,18 +134,74 @@ impl Client {
     ///
     /// If the response does not match the document, the error's [`body`](Error::body) still
     /// holds the new token. Never retried: a second call would create a second token.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let in_a_week = SystemTime::now() + Duration::from_secs(7 * 86_400);
+    /// let request = NewAccessToken::for_user_name("guy2").expiring_at(in_a_week);
+    /// let created = client.create_token(&request).await?;
+    /// # assert!(!created.token_value.expose_secret().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_token(&self, token: &NewAccessToken) -> Result<AccessToken, Error> {
         let result = self.api.create_access_token(Media::Json, token).await;
         transport::json("create_access_token", result).await
     }
 
     /// Reads one access token by id.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// let token = client.get_token(token_id).await?;
+    /// assert_eq!(token.user_name.as_deref(), Some("guy2"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_token(&self, token_id: i64) -> Result<AccessToken, Error> {
         let result = self.api.get_access_token(token_id, Media::Json).await;
         transport::json("get_access_token", result).await
     }
 
     /// Changes the fields present in `update`, keeps the others, and returns the result.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// let update = AccessTokenUpdate { description: Some("dashboards".into()), ..Default::default() };
+    /// let updated = client.update_token(token_id, &update).await?;
+    /// assert_eq!(updated.description.as_deref(), Some("dashboards"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_token(
         &self,
         token_id: i64,
@@ -121,6 +212,23 @@ impl Client {
     }
 
     /// Deletes an access token, ending its sessions at once.
+    ///
+    /// ```
+    /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
+    /// # use access_tokens::testing::Entuity;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let entuity = Entuity::start().await;
+    /// # entuity.add_admin("admin", "pw");
+    /// # entuity.add_user("guy2", "x");
+    /// # let url = entuity.url();
+    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// client.delete_token(token_id).await?;
+    /// assert!(client.get_token(token_id).await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_token(&self, token_id: i64) -> Result<(), Error> {
         let result = self.api.delete_access_token(token_id, Media::Json).await;
         transport::unit("delete_access_token", result).await

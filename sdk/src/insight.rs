@@ -131,6 +131,23 @@ impl ClientBuilder {
     transport::http_settings!();
 
     /// Finishes with a token you have: for listing your tokens and revoking this one.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let token = client.api_token().clone();
+    /// let client = Client::builder(&url).api_token(token)?;
+    /// client.list_tokens().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn api_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
         let token = token.into();
         let generation = self.generation;
@@ -140,6 +157,24 @@ impl ClientBuilder {
 
     /// Finishes with the `Cookie` header of a logged-in browser session (e.g.
     /// `id=3f…; PLAY_SESSION=…`), for creating tokens.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let cookie_header = insight.browser_session("ada");
+    /// let browser = Client::builder(&url).session_cookie(cookie_header)?;
+    /// let created = browser.create_token().await?;
+    /// # drop(created);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn session_cookie(self, cookie: impl Into<Secret>) -> Result<SessionClient, Error> {
         let generation = self.generation;
         let api = self.generated_with(COOKIE, "session cookie", &cookie.into())?;
@@ -165,6 +200,25 @@ impl ClientBuilder {
     ///
     /// Never retried: each call creates a token. If the response does not match the document,
     /// the error's [`body`](Error::body) still holds the new token.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// let builder = Client::builder(&url);
+    /// let issued = builder.authenticate(Credentials::password("ada", "pw")).await?;
+    /// println!("expires {:?}", issued.expiry()); // Some(Never) for the vendor's far-future date
+    /// let client = builder.api_token(issued.token)?;
+    /// # client.list_tokens().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn authenticate(
         &self,
         credentials: Credentials,
@@ -239,6 +293,23 @@ impl Client {
     }
 
     /// Lists every token of the user this client's token belongs to, values included.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// for token in client.list_tokens().await? {
+    ///     println!("{:?} created {:?}, last used {:?}", token.uid, token.created_at(), token.last_used_at());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, Error> {
         match self.generation {
             ApiGeneration::Reference => {
@@ -256,6 +327,23 @@ impl Client {
     ///
     /// The server answers 200 for any token, valid or not, so `Ok` does not confirm that
     /// anything was revoked, only that the token cannot be valid afterwards. Never retried.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// let listing = client.clone();
+    /// client.revoke_this_token().await?; // `client` is consumed
+    /// assert_eq!(listing.list_tokens().await.unwrap_err().status().unwrap().as_u16(), 401);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn revoke_this_token(self) -> Result<(), Error> {
         match self.generation {
             ApiGeneration::Reference => {
@@ -278,6 +366,23 @@ pub struct SessionClient {
 impl SessionClient {
     /// Creates a token for the session's user. Its value is in the result (and in later
     /// lists). Never retried: each call creates a token, even the user guide's GET.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::Insight;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let insight = Insight::start().await;
+    /// # insight.add_user("ada", "pw");
+    /// # let url = insight.url();
+    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
+    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let browser = Client::builder(&url).session_cookie(insight.browser_session("ada"))?;
+    /// let created = browser.create_token().await?;
+    /// # assert!(!created.token.expose_secret().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_token(&self) -> Result<NewApiToken, Error> {
         match self.generation {
             ApiGeneration::Reference => {

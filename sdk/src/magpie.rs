@@ -110,6 +110,25 @@ impl ClientBuilder {
     transport::http_settings!();
 
     /// Finishes with a session token you already have.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let saved_session = client.session_token().clone();
+    /// let client = Client::builder(magpie.url()).session_token(saved_session)?;
+    /// client.list_tokens().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
         let base_url = self.base_url?;
         Client::new(base_url, self.http.build()?, self.transport, token.into())
@@ -118,6 +137,29 @@ impl ClientBuilder {
     /// Logs in and finishes with the session token the server returns.
     ///
     /// Login is never retried: the server may have started a session already.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// use access_tokens::magpie::SessionTransport;
+    ///
+    /// let client = Client::builder(magpie.url())
+    ///     .session_transport(SessionTransport::Cookie)
+    ///     .login(Login::password("ada@example.com", "pw"))
+    ///     .await?;
+    /// assert!(!client.session_token().expose_secret().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
         let base_url = self.base_url?;
         let body = login.into_request()?;
@@ -185,12 +227,49 @@ impl Client {
     }
 
     /// The server's version, as the free-form JSON it returns.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let version = client.version().await?;
+    /// assert!(version.is_object());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn version(&self) -> Result<serde_json::Value, Error> {
         let version = transport::json("get_version", self.api.get_version().await).await?;
         Ok(version.0)
     }
 
     /// Lists your own access tokens (ids and metadata, never values).
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// for token in client.list_tokens().await? {
+    ///     println!("{:?}: disabled={:?} {:?}", token.id, token.disabled, token.description);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
         transport::json("list_access_tokens", self.api.list_access_tokens().await).await
     }
@@ -198,16 +277,72 @@ impl Client {
     /// Creates an access token for yourself. Its value is in the result and nowhere else ever
     /// again; if the response does not match the document, the error's
     /// [`body`](Error::body) still holds it.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let created = client.create_token().await?;
+    /// let value = created.token.expose_secret(); // store it now: it is never shown again
+    /// # assert!(!value.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create_token(&self) -> Result<NewAccessToken, Error> {
         transport::json("create_access_token", self.api.create_access_token().await).await
     }
 
     /// Disables a token by id; it stops working until enabled again.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// client.disable(&token_id).await?;
+    /// assert_eq!(client.list_tokens().await?[0].disabled, Some(true));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn disable(&self, token_id: &str) -> Result<(), Error> {
         self.set_disabled(token_id, true).await
     }
 
     /// Enables a disabled token by id.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// client.disable(&token_id).await?;
+    /// client.enable(&token_id).await?;
+    /// assert_eq!(client.list_tokens().await?[0].disabled, Some(false));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn enable(&self, token_id: &str) -> Result<(), Error> {
         self.set_disabled(token_id, false).await
     }
@@ -219,6 +354,24 @@ impl Client {
     }
 
     /// Replaces a token's description; sent as plain text.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// client.set_description(&token_id, "laptop").await?;
+    /// assert_eq!(client.list_tokens().await?[0].description.as_deref(), Some("laptop"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn set_description(
         &self,
         token_id: &str,
@@ -230,6 +383,24 @@ impl Client {
     }
 
     /// Deletes a token by id.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// client.delete(&token_id).await?;
+    /// assert!(client.list_tokens().await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
         let token_id = transport::path_segment("token_id", token_id)?;
         transport::unit("delete_access_token", self.api.delete_access_token(token_id).await).await
@@ -237,6 +408,25 @@ impl Client {
 
     /// The tokens of a service account (organization administrators only). Enable, disable,
     /// describe and delete its tokens by id through this client's own methods.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let ci = admin.service_account("ci@example.com");
+    /// ci.create().await?;
+    /// assert_eq!(ci.list().await?.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn service_account<'a>(&'a self, user_name: &'a str) -> ServiceAccount<'a> {
         ServiceAccount { client: self, user_name }
     }
@@ -251,6 +441,24 @@ pub struct ServiceAccount<'a> {
 
 impl ServiceAccount<'_> {
     /// Lists the service account's tokens.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let ci = admin.service_account("ci@example.com");
+    /// assert!(ci.list().await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn list(&self) -> Result<Vec<AccessToken>, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
         let result = self.client.api.list_service_account_access_tokens(user_name).await;
@@ -258,6 +466,24 @@ impl ServiceAccount<'_> {
     }
 
     /// Creates a token for the service account; its value is shown only in the result.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let created = admin.service_account("ci@example.com").create().await?;
+    /// # assert!(!created.token.expose_secret().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn create(&self) -> Result<NewAccessToken, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
         let result = self.client.api.create_service_account_access_token(user_name).await;
@@ -267,6 +493,28 @@ impl ServiceAccount<'_> {
     /// Deletes all of the service account's tokens and creates one new one, whose value is
     /// shown only in the result. Never retried: a second rotation would delete the first's
     /// token.
+    ///
+    /// ```
+    /// # use access_tokens::magpie::{Client, Login};
+    /// # use access_tokens::testing::Magpie;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let magpie = Magpie::start().await;
+    /// # magpie.add_user("ada@example.com", "pw");
+    /// # magpie.add_admin("root@example.com", "pw");
+    /// # magpie.add_service_account("ci@example.com");
+    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
+    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
+    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// let ci = admin.service_account("ci@example.com");
+    /// ci.create().await?;
+    /// ci.create().await?;
+    /// let only = ci.rotate().await?; // the other two are gone
+    /// assert_eq!(ci.list().await?.len(), 1);
+    /// # drop(only);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn rotate(&self) -> Result<NewAccessToken, Error> {
         let user_name = transport::path_segment("user_name", self.user_name)?;
         let result = self.client.api.rotate_service_account_access_tokens(user_name).await;

@@ -16,10 +16,7 @@ async fn the_tour_walks_every_vendor_and_prints_no_secret() {
     assert_eq!(transcript.matches("refused as expected").count(), 4, "{transcript}");
     assert!(transcript.contains("401 Unauthorized: Credentials required"), "{transcript}");
     // Simulated secrets are long hex strings (UUIDs have runs of 8 or more); none may show.
-    let longest_hex_run = transcript
-        .split(|c: char| !c.is_ascii_hexdigit())
-        .map(str::len)
-        .max()
-        .unwrap_or_default();
+    let longest_hex_run =
+        transcript.split(|c: char| !c.is_ascii_hexdigit()).map(str::len).max().unwrap_or_default();
     assert!(longest_hex_run < 8, "a secret-like value was printed:\n{transcript}");
 }
