@@ -7,7 +7,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use openapiv3::{OpenAPI, ReferenceOr, StatusCode};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use quote::quote;
 use schemars08::schema::{InstanceType, SchemaObject};
 
@@ -53,6 +53,9 @@ fn settings() -> GenerationSettings {
         // request just before it is sent.
         .with_inner_type(quote!(crate::transport::Context))
         .with_pre_hook(quote!(crate::transport::Context::prepare))
+        // Every generated client must implement progenitor's `ClientHooks`, through which the
+        // hand-written layer executes each call (retries, limits, tracing).
+        .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
         // Documents mark every credential `format: password`; such values become a type that

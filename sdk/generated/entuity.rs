@@ -345,7 +345,13 @@ impl ClientInfo<crate::transport::Context> for Client {
         &self.inner
     }
 }
-impl ClientHooks<crate::transport::Context> for &Client {}
+const _: () = {
+    #[allow(dead_code)]
+    fn assert_client_hooks()
+    where
+        Client: ClientHooks<crate::transport::Context>,
+    {}
+};
 #[allow(clippy::all)]
 impl Client {
     /**List access tokens

@@ -23,7 +23,7 @@ use progenitor_client::ClientInfo;
 
 use crate::error::Error;
 use crate::secret::Secret;
-use crate::transport::{self, Context, HttpOptions};
+use crate::transport::{self, HttpOptions};
 
 use generated::types::XsrfCheck;
 pub use generated::types::{NewToken, Token};
@@ -34,6 +34,8 @@ pub use generated::types::{NewToken, Token};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
 }
+
+crate::execute::client_hooks!(generated::Client);
 
 /// Which release of the plugin the server runs; it decides the paths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,8 +85,10 @@ impl ClientBuilder {
         username: impl AsRef<str>,
         password: impl Into<Secret>,
     ) -> Result<Client, Error> {
-        let context = Context::basic_auth(username.as_ref(), &password.into())?;
-        let api = generated::Client::new_with_client(&self.base_url?, self.http.build()?, context);
+        let base_url = self.base_url?;
+        let connection = self.http.connect("bamboo", &base_url, &[])?;
+        let context = connection.context().with_basic_auth(username.as_ref(), &password.into())?;
+        let api = generated::Client::new_with_client(&base_url, connection.http, context);
         Ok(Client { api, version: self.version })
     }
 }

@@ -30,7 +30,7 @@ use progenitor_client::ClientInfo;
 use crate::error::Error;
 use crate::secret::Secret;
 use crate::time::{self, Expiry};
-use crate::transport::{self, Context, HttpOptions};
+use crate::transport::{self, HttpOptions};
 
 use generated::types::Media;
 pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, NewAccessToken};
@@ -41,6 +41,8 @@ pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, New
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));
 }
+
+crate::execute::client_hooks!(generated::Client);
 
 /// Configures a [`Client`]; finish with [`basic_auth`](Self::basic_auth).
 #[derive(Debug)]
@@ -76,8 +78,10 @@ impl ClientBuilder {
         username: impl AsRef<str>,
         password: impl Into<Secret>,
     ) -> Result<Client, Error> {
-        let context = Context::basic_auth(username.as_ref(), &password.into())?;
-        let api = generated::Client::new_with_client(&self.base_url?, self.http.build()?, context);
+        let base_url = self.base_url?;
+        let connection = self.http.connect("entuity", &base_url, &[])?;
+        let context = connection.context().with_basic_auth(username.as_ref(), &password.into())?;
+        let api = generated::Client::new_with_client(&base_url, connection.http, context);
         Ok(Client { api })
     }
 }

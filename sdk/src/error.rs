@@ -5,6 +5,7 @@ use std::fmt;
 use reqwest::StatusCode;
 
 use crate::RawBody;
+use crate::execute::ResponseTooLarge;
 
 /// Everything that can go wrong in a call, by whether and how the server answered.
 ///
@@ -34,8 +35,8 @@ pub enum Error {
         source: reqwest::Error,
     },
 
-    /// The server answered with a status other than 2xx (redirects are not followed, so 3xx
-    /// lands here too).
+    /// The server answered with a status other than 2xx (redirects to another origin are not
+    /// followed, so 3xx can land here too).
     #[error("{operation}: the server answered {status}{}", VendorMessage(message.as_deref()))]
     Api {
         /// The operation, named as in the vendor's OpenAPI document.
@@ -46,6 +47,16 @@ pub enum Error {
         message: Option<String>,
         /// The whole body, as received.
         body: RawBody,
+    },
+
+    /// The response body was longer than the client accepts (`max_response_bytes` on the
+    /// builder); it was not read into memory.
+    #[error("{operation}: the response body is longer than {limit} bytes")]
+    ResponseTooLarge {
+        /// The operation, named as in the vendor's OpenAPI document.
+        operation: &'static str,
+        /// The limit that was passed.
+        limit: usize,
     },
 
     /// The server answered with a success status, but the body does not match the document.
@@ -71,7 +82,7 @@ impl Error {
             Self::Api { status, .. } => Some(*status),
             Self::Decode { status, .. } => *status,
             Self::Transport { source, .. } => source.status(),
-            Self::InvalidInput { .. } => None,
+            Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } => None,
         }
     }
 
@@ -79,7 +90,9 @@ impl Error {
     pub fn body(&self) -> Option<&RawBody> {
         match self {
             Self::Api { body, .. } | Self::Decode { body, .. } => Some(body),
-            Self::Transport { .. } | Self::InvalidInput { .. } => None,
+            Self::Transport { .. } | Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } => {
+                None
+            }
         }
     }
 
@@ -99,6 +112,13 @@ impl Error {
     /// A transport error without its URL: path segments can be credentials (Bamboo's token
     /// ids are), and error chains end up in logs.
     pub(crate) fn transport(operation: &'static str, source: reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
+        while let Some(error) = cause {
+            if let Some(too_large) = error.downcast_ref::<ResponseTooLarge>() {
+                return Self::ResponseTooLarge { operation, limit: too_large.limit };
+            }
+            cause = error.source();
+        }
         Self::Transport { operation, source: source.without_url() }
     }
 
@@ -133,6 +153,9 @@ pub enum InvalidReason {
     NotEncodable,
     /// It contains `:`, which HTTP basic authentication cannot carry in a user name.
     Colon,
+    /// It is a plain `http://` URL to another machine, where credentials could be read on the
+    /// way; see `allow_insecure_http` on the builder.
+    InsecureHttp,
 }
 
 impl fmt::Display for InvalidReason {
@@ -149,6 +172,9 @@ impl fmt::Display for InvalidReason {
             Self::NotHostLabel => "must be letters, digits and inner hyphens, at most 63",
             Self::NotEncodable => "cannot be encoded into the request",
             Self::Colon => "must not contain `:`",
+            Self::InsecureHttp => {
+                "must use https to send credentials to another machine (or allow_insecure_http)"
+            }
         })
     }
 }

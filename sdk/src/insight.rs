@@ -34,7 +34,7 @@ use reqwest::header::{COOKIE, HeaderName};
 use crate::error::{Error, InvalidReason};
 use crate::secret::Secret;
 use crate::time::{self, Expiry};
-use crate::transport::{self, Context, HttpOptions};
+use crate::transport::{self, HttpOptions};
 
 pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
 
@@ -44,6 +44,12 @@ pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/insight.rs"));
 }
+
+crate::execute::client_hooks!(generated::Client);
+
+/// The user guide's GETs create and revoke, and the reference's DELETE revokes: repeating any
+/// of them is never safe, whatever their methods suggest.
+const NEVER_RETRY: &[&str] = &["create_api_token", "revoke_api_token", "revoke_token"];
 
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
@@ -189,10 +195,11 @@ impl ClientBuilder {
         credential: &Secret,
     ) -> Result<generated::Client, Error> {
         let value = transport::header_token(field, credential.expose_secret())?;
-        let context = Context::default()
-            .with_secret_header(name, transport::header_value(field, value.to_owned())?);
+        let value = transport::header_value(field, value.to_owned())?;
         let base_url = self.base_url()?.to_owned();
-        Ok(generated::Client::new_with_client(&base_url, self.http.build()?, context))
+        let connection = self.http.connect("insight", &base_url, NEVER_RETRY)?;
+        let context = connection.context().with_secret_header(name, value);
+        Ok(generated::Client::new_with_client(&base_url, connection.http, context))
     }
 
     /// Creates a token by exchanging credentials; pass its `token` to
@@ -224,9 +231,13 @@ impl ClientBuilder {
         credentials: Credentials,
     ) -> Result<AuthenticatedToken, Error> {
         use generated::types::{Credentials as Form, ProviderCredentials, ProviderToken};
-        let http = self.http.clone().build()?;
-        let anonymous =
-            generated::Client::new_with_client(self.base_url()?, http, Context::default());
+        let base_url = self.base_url()?;
+        let connection = self.http.clone().connect("insight", base_url, NEVER_RETRY)?;
+        let anonymous = generated::Client::new_with_client(
+            base_url,
+            connection.http.clone(),
+            connection.context(),
+        );
         match credentials {
             Credentials::Password { username, password } => {
                 let form = Form { username: checked_user(username)?, password };

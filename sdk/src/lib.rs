@@ -88,6 +88,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+mod execute;
+mod random;
 mod secret;
 mod time;
 pub mod transport;
@@ -101,6 +103,7 @@ pub mod magpie;
 pub mod testing;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
+pub use execute::RetryPolicy;
 pub use secret::{RawBody, Secret};
 pub use time::Expiry;
 

@@ -27,7 +27,7 @@ use reqwest::header::{AUTHORIZATION, COOKIE};
 
 use crate::error::{Error, InvalidReason};
 use crate::secret::Secret;
-use crate::transport::{self, Context, HttpOptions};
+use crate::transport::{self, Connection, HttpOptions};
 
 pub use generated::types::{AccessToken, NewAccessToken};
 
@@ -37,6 +37,8 @@ pub use generated::types::{AccessToken, NewAccessToken};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
 }
+
+crate::execute::client_hooks!(generated::Client);
 
 /// How the session token travels on each request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -131,7 +133,8 @@ impl ClientBuilder {
     /// ```
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
         let base_url = self.base_url?;
-        Client::new(base_url, self.http.build()?, self.transport, token.into())
+        let connection = self.http.connect("magpie", &base_url, &[])?;
+        Client::new(&base_url, connection, self.transport, token.into())
     }
 
     /// Logs in and finishes with the session token the server returns.
@@ -163,11 +166,14 @@ impl ClientBuilder {
     pub async fn login(self, login: Login) -> Result<Client, Error> {
         let base_url = self.base_url?;
         let body = login.into_request()?;
-        let http = self.http.build()?;
-        let anonymous =
-            generated::Client::new_with_client(&base_url, http.clone(), Context::default());
+        let connection = self.http.connect("magpie", &base_url, &[])?;
+        let anonymous = generated::Client::new_with_client(
+            &base_url,
+            connection.http.clone(),
+            connection.context(),
+        );
         let session = transport::json("login", anonymous.login(&body).await).await?;
-        Client::new(base_url, http, self.transport, session.token)
+        Client::new(&base_url, connection, self.transport, session.token)
     }
 }
 
@@ -190,8 +196,8 @@ impl Client {
     }
 
     fn new(
-        base_url: String,
-        http: reqwest::Client,
+        base_url: &str,
+        connection: Connection,
         transport: SessionTransport,
         session: Secret,
     ) -> Result<Self, Error> {
@@ -207,8 +213,9 @@ impl Client {
             }
         };
         let value = transport::header_value("session token", value)?;
-        let context = Context::default().with_secret_header(name, value);
-        Ok(Self { api: generated::Client::new_with_client(&base_url, http, context), session })
+        let context = connection.context().with_secret_header(name, value);
+        let api = generated::Client::new_with_client(base_url, connection.http, context);
+        Ok(Self { api, session })
     }
 
     /// The base URL every path is appended to, without a trailing slash.

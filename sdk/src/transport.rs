@@ -3,6 +3,7 @@
 //! this crate's [`Error`].
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use progenitor_client::{Error as GeneratedError, ResponseValue};
@@ -10,7 +11,10 @@ use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, Head
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use tokio::sync::Semaphore;
+
 use crate::error::{DecodeDetail, Error, InvalidReason};
+use crate::execute::{Policy, RetryPolicy};
 use crate::secret::{RawBody, Secret};
 
 /// The most of a response body the SDK keeps when a response is not the documented one.
@@ -18,13 +22,15 @@ const MAX_KEPT_BODY: usize = 1024 * 1024;
 /// The most of a vendor's error message that goes into an error's `Display`.
 const MAX_MESSAGE_CHARS: usize = 200;
 
-/// Credentials and vendor conventions that a client adds to each of its requests.
+/// Credentials and vendor conventions that a client adds to each of its requests, and the
+/// policy its calls are executed under.
 ///
 /// The generated clients hold one and call [`Context::prepare`] on every request just before it
 /// is sent. Each vendor's `ClientBuilder` makes it; its `Debug` never shows a header's value.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Context {
     headers: HeaderMap,
+    policy: Arc<Policy>,
 }
 
 impl Context {
@@ -35,8 +41,9 @@ impl Context {
         self
     }
 
-    /// Makes a request what the vendor expects: adds the context's headers, states the zero length of a body-less POST or PUT (some proxies answer 411 otherwise),
-    /// and removes the `api-version` header progenitor adds, which no vendor reads.
+    /// Makes a request what the vendor expects: adds the context's headers, states the zero
+    /// length of a body-less POST or PUT (some proxies answer 411 otherwise), and removes the
+    /// `api-version` header progenitor adds, which no vendor reads.
     pub fn prepare(&self, request: &mut reqwest::Request) {
         let body_less = request.body().is_none()
             && matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
@@ -49,22 +56,32 @@ impl Context {
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
     }
+
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
+    }
 }
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("vendor", &self.policy.vendor)
             .finish_non_exhaustive()
     }
 }
 
-/// How a client talks HTTP: timeouts, or a `reqwest::Client` the caller configured.
+/// How a client talks HTTP, as set on its builder.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpOptions {
     pub(crate) timeout: Duration,
     pub(crate) connect_timeout: Duration,
     pub(crate) client: Option<reqwest::Client>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) max_concurrent_requests: usize,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) allow_insecure_http: bool,
+    pub(crate) root_certificates: Vec<reqwest::Certificate>,
 }
 
 impl Default for HttpOptions {
@@ -73,24 +90,94 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             client: None,
+            retry: RetryPolicy::default(),
+            max_concurrent_requests: 32,
+            max_response_bytes: 8 * 1024 * 1024,
+            allow_insecure_http: false,
+            root_certificates: Vec::new(),
         }
     }
 }
 
+/// An HTTP client and the policy its calls run under, ready for a vendor's generated client.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) http: reqwest::Client,
+    policy: Arc<Policy>,
+}
+
+impl Connection {
+    /// A context with no credentials yet.
+    pub(crate) fn context(&self) -> Context {
+        Context { headers: HeaderMap::new(), policy: self.policy.clone() }
+    }
+}
+
 impl HttpOptions {
-    /// The caller's client as it is, or ours: with the timeouts, and without following
-    /// redirects, so that no credential is ever sent to a host the caller did not name.
-    pub(crate) fn build(self) -> Result<reqwest::Client, Error> {
-        if let Some(client) = self.client {
-            return Ok(client);
+    /// Checks `base_url` against these options and builds the HTTP client: the caller's as it
+    /// is, or ours, with the timeouts, TLS roots and a redirect policy that follows only
+    /// redirects to the same origin, so that no credential is ever sent to another host.
+    ///
+    /// `never_retry` names operations that must not be repeated although their method is
+    /// idempotent.
+    pub(crate) fn connect(
+        self,
+        vendor: &'static str,
+        base_url: &str,
+        never_retry: &'static [&'static str],
+    ) -> Result<Connection, Error> {
+        if !self.allow_insecure_http && !is_secure_or_local(base_url) {
+            return Err(Error::invalid("base URL", InvalidReason::InsecureHttp));
         }
-        reqwest::Client::builder()
-            .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|source| Error::transport("build_http_client", source))
+        let http = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .redirect(reqwest::redirect::Policy::custom(same_origin_only))
+                .tls_certs_merge(self.root_certificates)
+                .build()
+                .map_err(|source| Error::transport("build_http_client", source))?,
+        };
+        let policy = Policy {
+            vendor,
+            retry: self.retry,
+            never_retry,
+            in_flight: Semaphore::new(self.max_concurrent_requests.max(1)),
+            max_response_bytes: self.max_response_bytes,
+        };
+        Ok(Connection { http, policy: Arc::new(policy) })
+    }
+}
+
+/// Follows a redirect only within the origin of the first request, at most five times.
+fn same_origin_only(attempt: reqwest::redirect::Attempt<'_>) -> reqwest::redirect::Action {
+    let origin = |url: &Url| {
+        (url.scheme().to_owned(), url.host_str().map(str::to_owned), url.port_or_known_default())
+    };
+    let first = attempt.previous().first().map(origin);
+    if attempt.previous().len() <= 5 && first == Some(origin(attempt.url())) {
+        attempt.follow()
+    } else {
+        attempt.stop()
+    }
+}
+
+/// Whether credentials may go to `base_url` without an opt-in: over https, or to this machine.
+fn is_secure_or_local(base_url: &str) -> bool {
+    let Ok(url) = Url::parse(base_url) else { return false };
+    if url.scheme() == "https" {
+        return true;
+    }
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(host) => host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
     }
 }
 
@@ -109,12 +196,52 @@ macro_rules! http_settings {
             self
         }
 
-        /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts.
+        /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts,
+        /// TLS roots and redirect policy.
         ///
-        /// Its own redirect policy then applies: the SDK's default follows none, so that
-        /// credentials never reach a host you did not name.
+        /// Configure it not to follow redirects to other hosts: reqwest drops `Authorization`
+        /// and `Cookie` on such a redirect, but not other credential headers. The SDK's own
+        /// client follows redirects within the base URL's origin only.
         pub fn http_client(mut self, client: reqwest::Client) -> Self {
             self.http.client = Some(client);
+            self
+        }
+
+        /// Sets when failed calls are repeated. Default: [`RetryPolicy::default`]; calls that
+        /// create, rotate, log in or revoke are never repeated.
+        ///
+        /// [`RetryPolicy::default`]: crate::RetryPolicy::default
+        pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+            self.http.retry = policy;
+            self
+        }
+
+        /// Bounds how many calls of this client (and its clones) are in flight at once, and
+        /// so how many connections it opens; further calls wait. Default: 32.
+        pub fn max_concurrent_requests(mut self, max: usize) -> Self {
+            self.http.max_concurrent_requests = max;
+            self
+        }
+
+        /// Refuses response bodies longer than `max` bytes with
+        /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), without reading them
+        /// into memory. Default: 8 MiB.
+        pub fn max_response_bytes(mut self, max: usize) -> Self {
+            self.http.max_response_bytes = max;
+            self
+        }
+
+        /// Allows sending credentials over plain `http://` to a host other than this machine.
+        /// Without it, such a base URL is refused: anyone on the path could read them.
+        pub fn allow_insecure_http(mut self) -> Self {
+            self.http.allow_insecure_http = true;
+            self
+        }
+
+        /// Trusts `certificate` as a TLS root, besides the built-in ones: for servers with a
+        /// private certificate authority.
+        pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+            self.http.root_certificates.push(certificate);
             self
         }
     };
@@ -122,9 +249,9 @@ macro_rules! http_settings {
 pub(crate) use http_settings;
 
 impl Context {
-    /// A context that authenticates every request with HTTP basic authentication.
-    pub(crate) fn basic_auth(username: &str, password: &Secret) -> Result<Self, Error> {
-        Ok(Self::default().with_secret_header(AUTHORIZATION, basic_auth(username, password)?))
+    /// Authenticates every request with HTTP basic authentication.
+    pub(crate) fn with_basic_auth(self, username: &str, password: &Secret) -> Result<Self, Error> {
+        Ok(self.with_secret_header(AUTHORIZATION, basic_auth(username, password)?))
     }
 }
 
@@ -328,11 +455,13 @@ mod tests {
     use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue};
     use reqwest::{Method, Request, Url};
 
-    use super::{Context, MAX_MESSAGE_CHARS, RawBody, vendor_message};
+    use super::{HttpOptions, MAX_MESSAGE_CHARS, RawBody, vendor_message};
 
     #[test]
     fn prepared_requests_carry_the_credentials_marked_sensitive() {
-        let context = Context::default()
+        let connection = HttpOptions::default().connect("test", "http://127.0.0.1", &[]).unwrap();
+        let context = connection
+            .context()
             .with_secret_header(AUTHORIZATION, HeaderValue::from_static("token s3cr3t"));
         let mut request = Request::new(Method::POST, Url::parse("http://127.0.0.1/x").unwrap());
         request.headers_mut().insert("api-version", HeaderValue::from_static("1.0"));

@@ -1,10 +1,12 @@
 //! `access_tokens::bamboo` on the wire, against `openapi/bamboo.yaml`.
 
 use access_tokens::bamboo::{Client, NewToken, PluginVersion, Token};
-use access_tokens::{Error, InvalidReason, Secret};
+use std::time::Duration;
+
+use access_tokens::{Error, InvalidReason, RetryPolicy, Secret};
 use access_tokens_tests::{
-    Operation, assert_never_printed, assert_nothing_sent, check_error_statuses, check_requests,
-    header, only_request,
+    Operation, assert_never_printed, assert_nothing_sent, check_error_statuses,
+    check_hostile_responses, check_requests, header, only_request,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -258,4 +260,17 @@ async fn the_context_path_is_kept_and_the_version_chosen_once() {
         .basic_auth(USER, PASSWORD)
         .unwrap();
     assert_eq!(old.plugin_version(), PluginVersion::Before1_5);
+}
+
+#[tokio::test]
+async fn hostile_responses_give_typed_errors_and_keep_bodies() {
+    check_hostile_responses(&all_ops(), |url, op| {
+        Client::builder(format!("{url}{CONTEXT}"))
+            .plugin_version(op.version())
+            .timeout(Duration::from_millis(300))
+            .retry(RetryPolicy::NEVER)
+            .basic_auth(USER, PASSWORD)
+            .unwrap()
+    })
+    .await;
 }

@@ -3,10 +3,10 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-use access_tokens::{Error, Expiry, InvalidReason};
+use access_tokens::{Error, Expiry, InvalidReason, RetryPolicy};
 use access_tokens_tests::{
-    Operation, assert_never_printed, assert_nothing_sent, check_error_statuses, check_requests,
-    header,
+    Operation, assert_never_printed, assert_nothing_sent, check_error_statuses,
+    check_hostile_responses, check_requests, header,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -209,4 +209,16 @@ async fn token_values_never_appear_in_debug_or_display() {
     for secret in [VALUE, "another123", PASSWORD, BASIC] {
         assert_never_printed(secret, &printed);
     }
+}
+
+#[tokio::test]
+async fn hostile_responses_give_typed_errors_and_keep_bodies() {
+    check_hostile_responses(&ALL_OPS, |url, _| {
+        Client::builder(url)
+            .timeout(Duration::from_millis(300))
+            .retry(RetryPolicy::NEVER)
+            .basic_auth(USER, PASSWORD)
+            .unwrap()
+    })
+    .await;
 }

@@ -3,10 +3,10 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use access_tokens::insight::{ApiGeneration, Client, ClientBuilder, Credentials, SessionClient};
-use access_tokens::{Error, Expiry, InvalidReason};
+use access_tokens::{Error, Expiry, InvalidReason, RetryPolicy};
 use access_tokens_tests::{
     Operation, assert_api_error, assert_never_printed, assert_nothing_sent, check_error_statuses,
-    check_requests, header, only_request,
+    check_hostile_responses, check_requests, header, only_request,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -29,22 +29,31 @@ struct Clients {
     session: SessionClient,
     base_url: String,
     generation: ApiGeneration,
+    configure: fn(ClientBuilder) -> ClientBuilder,
 }
 
 impl Clients {
     fn builder(&self) -> ClientBuilder {
-        Client::builder(&self.base_url).api_generation(self.generation)
+        (self.configure)(Client::builder(&self.base_url).api_generation(self.generation))
     }
 }
 
 fn clients_for(server: &MockServer, generation: ApiGeneration) -> Clients {
-    let base_url = server.uri();
-    let builder = || Client::builder(&base_url).api_generation(generation);
+    clients_at(&server.uri(), generation, |builder| builder)
+}
+
+fn clients_at(
+    base_url: &str,
+    generation: ApiGeneration,
+    configure: fn(ClientBuilder) -> ClientBuilder,
+) -> Clients {
+    let builder = || configure(Client::builder(base_url).api_generation(generation));
     Clients {
         token: builder().api_token(API_TOKEN).unwrap(),
         session: builder().session_cookie(COOKIE).unwrap(),
-        base_url: base_url.clone(),
+        base_url: base_url.to_owned(),
         generation,
+        configure,
     }
 }
 
@@ -376,4 +385,11 @@ async fn secrets_never_appear_in_debug_or_display() {
     for secret in [API_TOKEN, "53ss10n-c00k13", PASSWORD, OAUTH, "95e1110da97b", "c9d1a9dd3ec6"] {
         assert_never_printed(secret, &printed);
     }
+}
+
+#[tokio::test]
+async fn hostile_responses_give_typed_errors_and_keep_bodies() {
+    let strict: fn(ClientBuilder) -> ClientBuilder =
+        |builder| builder.timeout(Duration::from_millis(300)).retry(RetryPolicy::NEVER);
+    check_hostile_responses(&all_ops(), |url, op| clients_at(url, op.generation(), strict)).await;
 }

@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use access_tokens::magpie::{Client, Login, SessionTransport};
-use access_tokens::{DecodeKind, Error, InvalidReason, Secret};
+use access_tokens::{DecodeKind, Error, InvalidReason, RetryPolicy, Secret};
 use access_tokens_tests::{
     ERROR_BODIES, Operation, assert_api_error, assert_never_printed, assert_nothing_sent,
-    check_error_statuses, check_requests, header, only_request,
+    check_error_statuses, check_hostile_responses, check_requests, header, only_request,
 };
 use serde_json::json;
 use wiremock::matchers::{any, method, path};
@@ -546,4 +546,16 @@ async fn a_caller_supplied_http_client_is_used() {
     let request = only_request(&server).await;
     assert_eq!(header(&request, "user-agent"), Some("my-app/1.0"));
     assert_eq!(header(&request, "authorization"), Some(&*format!("token {SESSION}")));
+}
+
+#[tokio::test]
+async fn hostile_responses_give_typed_errors_and_keep_bodies() {
+    check_hostile_responses(&ALL_OPS, |url, _| {
+        Client::builder(format!("{url}{PREFIX}"))
+            .timeout(Duration::from_millis(300))
+            .retry(RetryPolicy::NEVER)
+            .session_token(SESSION)
+            .unwrap()
+    })
+    .await;
 }

@@ -8,7 +8,7 @@ use access_tokens::entuity::{self, AccessTokenUpdate, NewAccessToken};
 use access_tokens::insight::{self, ApiGeneration, Credentials};
 use access_tokens::magpie::{self, Login, SessionTransport};
 use access_tokens::testing::{Bamboo, Entuity, Fault, Insight, Magpie};
-use access_tokens::{DecodeKind, Error, Expiry};
+use access_tokens::{DecodeKind, Error, Expiry, RetryPolicy};
 
 fn status(result: Result<impl std::fmt::Debug, Error>) -> u16 {
     result.expect_err("an error status").status().expect("a status").as_u16()
@@ -98,6 +98,7 @@ async fn faults_apply_to_the_next_calls_in_order() {
     sim.add_user("ada", "pw");
     let client = magpie::Client::builder(sim.url())
         .timeout(Duration::from_millis(300))
+        .retry(RetryPolicy::NEVER)
         .login(Login::password("ada", "pw"))
         .await
         .unwrap();

@@ -191,3 +191,159 @@ pub async fn check_error_statuses<O: Operation>(
         }
     }
 }
+
+/// What a [`RawServer`] does with one connection.
+#[derive(Debug, Clone)]
+pub enum RawReply {
+    /// Reads the request, then closes the connection without answering.
+    Close,
+    /// Reads the request and writes these bytes, then closes.
+    Bytes(Vec<u8>),
+    /// Reads the request and writes these bytes one at a time, `gap` apart, then closes.
+    Trickle(Vec<u8>, std::time::Duration),
+}
+
+/// A loopback HTTP/1.1 server for what wiremock cannot do: answers that break off, trickle, or
+/// have no length. The n-th connection gets the n-th reply (the last one repeats), and every
+/// connection is counted.
+#[derive(Debug)]
+pub struct RawServer {
+    address: std::net::SocketAddr,
+    connections: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RawServer {
+    /// Starts serving `replies` on `127.0.0.1`.
+    pub async fn start(replies: Vec<RawReply>) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                let reply = replies[n.min(replies.len() - 1)].clone();
+                tokio::spawn(async move {
+                    read_request_head(&mut socket).await;
+                    match reply {
+                        RawReply::Close => {}
+                        RawReply::Bytes(bytes) => {
+                            let _ = socket.write_all(&bytes).await;
+                        }
+                        RawReply::Trickle(bytes, gap) => {
+                            for byte in bytes {
+                                if socket.write_all(&[byte]).await.is_err() {
+                                    break;
+                                }
+                                tokio::time::sleep(gap).await;
+                            }
+                        }
+                    }
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        Self { address, connections }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Reads up to the end of the request's head and its `Content-Length` body.
+async fn read_request_head(socket: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let Ok(n) = socket.read(&mut buffer).await else { return };
+        if n == 0 {
+            return;
+        }
+        received.extend_from_slice(&buffer[..n]);
+        let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        if received.len() >= end + 4 + length {
+            return;
+        }
+    }
+}
+
+/// An HTTP/1.1 response with `status`, a JSON `body`, and a `Content-Length` that may lie.
+pub fn raw_response(status: u16, content_length: usize, body: &[u8]) -> Vec<u8> {
+    let mut bytes = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {content_length}\r\nconnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// Bodies no document describes, each sent with status 200.
+const HOSTILE_BODIES: [(&str, &str, &[u8]); 4] = [
+    ("truncated JSON", "application/json", br#"{"token": "s3cr3t-cut-sh"#),
+    (
+        "wrong field types",
+        "application/json",
+        br#"{"token": 12345, "uuid": 1, "tokenId": "x", "items": 3}"#,
+    ),
+    ("HTML", "text/html", b"<html><body>Welcome! Please log in.</body></html>"),
+    ("empty", "application/json", b""),
+];
+
+/// Answers every operation with each hostile body and with broken connections, and checks
+/// that each outcome is typed: success where the document promises no body, a decode error
+/// that still holds the exact body, or a transport error (a timeout for the trickle). Nothing
+/// may panic. `client_at` builds a client for a base URL, with a short timeout and no retries.
+pub async fn check_hostile_responses<O: Operation>(
+    operations: &[O],
+    client_at: impl Fn(&str, O) -> O::Client,
+) {
+    let server = MockServer::start().await;
+    for &op in operations {
+        let client = client_at(&server.uri(), op);
+        for (name, content_type, body) in HOSTILE_BODIES {
+            server.reset().await;
+            let reply = ResponseTemplate::new(200).set_body_raw(body, content_type);
+            Mock::given(any()).respond_with(reply).mount(&server).await;
+            match op.call(&client).await {
+                Ok(()) => {}
+                Err(Error::Decode { body: got, .. }) => {
+                    assert_eq!(got.expose_bytes(), body, "{op:?}, {name}: the body is kept whole");
+                }
+                Err(other) => {
+                    panic!("{op:?}, {name}: expected success or a decode error, got {other:?}")
+                }
+            }
+        }
+
+        let reset =
+            RawServer::start(vec![RawReply::Bytes(raw_response(200, 400, br#"{"token": "s3cr"#))])
+                .await;
+        match op.call(&client_at(&reset.uri(), op)).await {
+            Ok(()) | Err(Error::Transport { .. }) => {}
+            Err(other) => {
+                panic!("{op:?}, reset mid-body: expected a transport error, got {other:?}")
+            }
+        }
+        let gap = std::time::Duration::from_millis(150);
+        let trickle =
+            RawServer::start(vec![RawReply::Trickle(raw_response(200, 2, b"[]"), gap)]).await;
+        let error = op.call(&client_at(&trickle.uri(), op)).await.expect_err("a stalled answer");
+        assert!(error.is_timeout(), "{op:?}, slow trickle: expected a timeout, got {error:?}");
+    }
+}

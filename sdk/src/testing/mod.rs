@@ -40,7 +40,6 @@ mod magpie;
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -220,25 +219,11 @@ fn unix_millis() -> i64 {
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// 64 fresh bits: unique within the process, and different from run to run. Simulated
-/// secrets need to be distinct, not unguessable.
-fn fresh_bits() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed =
-        u64::try_from(unix_millis()).unwrap_or_default() ^ (u64::from(std::process::id()) << 32);
-    // SplitMix64's finaliser spreads the counter over all bits.
-    let mut z = seed
-        .wrapping_add(COUNTER.fetch_add(1, Ordering::Relaxed).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A fresh lower-case hex string of `len` characters.
 fn fresh_hex(len: usize) -> String {
     let mut hex = String::with_capacity(len + 16);
     while hex.len() < len {
-        hex.push_str(&format!("{:016x}", fresh_bits()));
+        hex.push_str(&format!("{:016x}", crate::random::bits()));
     }
     hex.truncate(len);
     hex

@@ -1,0 +1,264 @@
+//! How every generated call is executed: a bound on calls in flight, retries of what is safe
+//! to repeat, a cap on response sizes, and a tracing span that names no secret.
+
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use progenitor_client::OperationInfo;
+use reqwest::header::{CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use tokio::sync::Semaphore;
+use tracing::Instrument;
+
+/// When and how often a failed call is repeated.
+///
+/// Only calls that are safe to repeat are retried: reads, and updates and deletes that leave
+/// the same state however often they run. Calls that create, rotate, log in or revoke are never
+/// repeated, whatever this policy says, because a repeat could mint a second token or delete
+/// the only copy of one. A retry follows a connection failure, `429 Too Many Requests` or
+/// `502`/`503`/`504`, after an exponential backoff with jitter, or after the server's
+/// `Retry-After` when it names a number of seconds no larger than
+/// [`max_retry_after`](Self::max_retry_after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl RetryPolicy {
+    /// Never retries.
+    pub const NEVER: Self = Self::new(0, Duration::ZERO, Duration::ZERO);
+
+    /// Retries up to `max_retries` times, waiting `initial_backoff` doubled on each attempt, at
+    /// most `max_backoff`, half of it random.
+    pub const fn new(max_retries: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
+        Self { max_retries, initial_backoff, max_backoff, max_retry_after: Duration::from_secs(10) }
+    }
+
+    /// Honours a server's `Retry-After` up to `limit`; a longer one ends the retries.
+    /// Default: 10 s.
+    pub const fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
+        self
+    }
+
+    /// How many times a call may be repeated.
+    pub const fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The wait before retry number `retry` (from 1), before jitter halves it at random.
+    fn backoff(&self, retry: u32) -> Duration {
+        let doubled = self.initial_backoff.saturating_mul(1 << (retry - 1).min(16));
+        doubled.min(self.max_backoff)
+    }
+}
+
+/// Two retries, after about 200 ms and 400 ms (at most 2 s), and `Retry-After` up to 10 s.
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self::new(2, Duration::from_millis(200), Duration::from_secs(2))
+    }
+}
+
+/// A client's settings for executing calls, shared by its clones.
+#[derive(Debug)]
+pub(crate) struct Policy {
+    pub(crate) vendor: &'static str,
+    pub(crate) retry: RetryPolicy,
+    /// Operations that must never be repeated although their method suggests otherwise
+    /// (Insight.io's GETs that create and revoke).
+    pub(crate) never_retry: &'static [&'static str],
+    pub(crate) in_flight: Semaphore,
+    pub(crate) max_response_bytes: usize,
+}
+
+/// The body of a response was longer than the client accepts.
+#[derive(Debug)]
+pub(crate) struct ResponseTooLarge {
+    pub(crate) limit: usize,
+}
+
+impl std::fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the response body is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
+
+/// Implements progenitor's execution hook for a generated client, so that its every call goes
+/// through [`execute`].
+macro_rules! client_hooks {
+    ($client:ty) => {
+        impl progenitor_client::ClientHooks<crate::transport::Context> for $client {
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                use progenitor_client::ClientInfo as _;
+                crate::execute::execute(self.client(), self.inner().policy(), request, info).await
+            }
+        }
+    };
+}
+pub(crate) use client_hooks;
+
+/// Sends `request` under `policy`: waits for a slot, retries what may be retried, caps the
+/// body, and traces the call by vendor, operation, status, attempts and duration.
+pub(crate) async fn execute(
+    client: &reqwest::Client,
+    policy: &Policy,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::info_span!(
+        "access_tokens",
+        vendor = policy.vendor,
+        operation = info.operation_id,
+        method = %request.method(),
+    );
+    async move {
+        let started = Instant::now();
+        // The semaphore is never closed, so acquiring cannot fail.
+        let _slot = policy.in_flight.acquire().await.ok();
+        let repeatable = is_repeatable(request.method(), info.operation_id, policy);
+        let mut request = request;
+        let mut attempt = 1;
+        loop {
+            let spare = (repeatable && attempt <= policy.retry.max_retries)
+                .then(|| request.try_clone())
+                .flatten();
+            let result = client.execute(request).await;
+            let wait = spare.as_ref().and_then(|_| retry_wait(&result, &policy.retry, attempt));
+            match (spare, wait) {
+                (Some(spare), Some(wait)) => {
+                    tracing::debug!(attempt, outcome = %Outcome(&result), wait_ms = wait.as_millis(), "retrying");
+                    tokio::time::sleep(wait).await;
+                    request = spare;
+                    attempt += 1;
+                }
+                _ => {
+                    let elapsed_ms = started.elapsed().as_millis();
+                    tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
+                    return result.map(|response| capped(response, policy.max_response_bytes));
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn is_repeatable(method: &Method, operation: &str, policy: &Policy) -> bool {
+    let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
+    idempotent && !policy.never_retry.contains(&operation)
+}
+
+/// How long to wait before retrying, or `None` if the outcome is final.
+fn retry_wait(
+    result: &reqwest::Result<reqwest::Response>,
+    policy: &RetryPolicy,
+    attempt: u32,
+) -> Option<Duration> {
+    let backoff = policy.backoff(attempt);
+    let jittered = backoff / 2 + backoff.mul_f64(crate::random::unit() / 2.0);
+    match result {
+        // Refused or dropped connections; a timeout is final, so the caller's bound holds.
+        Err(e) => (e.is_connect() || (e.is_request() && !e.is_timeout())).then_some(jittered),
+        Ok(response) => {
+            let retryable = matches!(
+                response.status(),
+                StatusCode::TOO_MANY_REQUESTS
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            );
+            if !retryable {
+                return None;
+            }
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            match retry_after {
+                Some(wait) if wait > policy.max_retry_after => None,
+                Some(wait) => Some(wait),
+                None => Some(jittered),
+            }
+        }
+    }
+}
+
+/// What a call came to, for traces: a status or the kind of failure, never a URL or body.
+struct Outcome<'a>(&'a reqwest::Result<reqwest::Response>);
+
+impl std::fmt::Display for Outcome<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Ok(response) => write!(f, "{}", response.status().as_u16()),
+            Err(e) if e.is_timeout() => f.write_str("timeout"),
+            Err(e) if e.is_connect() => f.write_str("connect error"),
+            Err(_) => f.write_str("transport error"),
+        }
+    }
+}
+
+/// The same response, whose body fails with [`ResponseTooLarge`] past `limit` bytes instead of
+/// growing without bound.
+fn capped(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let declared =
+        response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let mut builder =
+        http::Response::builder().status(response.status()).version(response.version());
+    if let Some(headers) = builder.headers_mut() {
+        headers.extend(response.headers().iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let body = CappedBody {
+        inner: Box::pin(response.bytes_stream()),
+        remaining: if declared.is_some_and(|length| length > limit) { None } else { Some(limit) },
+        limit,
+    };
+    let rebuilt = builder.body(reqwest::Body::wrap_stream(body));
+    rebuilt.map(reqwest::Response::from).expect("status, version and headers come from a response")
+}
+
+type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
+
+struct CappedBody {
+    inner: ByteStream,
+    /// Bytes still allowed; `None` once the limit is passed.
+    remaining: Option<usize>,
+    limit: usize,
+}
+
+impl Stream for CappedBody {
+    type Item = Result<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let limit = self.limit;
+        let Some(remaining) = self.remaining else {
+            return Poll::Ready(Some(Err(Box::new(ResponseTooLarge { limit }))));
+        };
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) if chunk.len() > remaining => {
+                self.remaining = None;
+                Poll::Ready(Some(Err(Box::new(ResponseTooLarge { limit }))))
+            }
+            Poll::Ready(Some(Ok(chunk))) => {
+                self.remaining = Some(remaining - chunk.len());
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(Box::new(e)))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Reliability and security promises that span the vendors: retries only of what is safe to
+//! repeat, bounded waits and sizes, credentials that stay at their origin, logs without
+//! secrets (in the `logs` test binary), and a shared pool under load. The README's
+//! "Reliability and security" section names the test behind each promise.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use access_tokens::testing::Magpie;
+use access_tokens::{Error, InvalidReason, RetryPolicy, bamboo, entuity, insight, magpie};
+use access_tokens_tests::{RawReply, RawServer, assert_nothing_sent, header, raw_response};
+use serde_json::json;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Retries quickly, so that the tests do not wait for real backoffs.
+const FAST: RetryPolicy = RetryPolicy::new(2, Duration::from_millis(1), Duration::from_millis(5));
+
+fn magpie_at(url: &str) -> magpie::ClientBuilder {
+    magpie::Client::builder(format!("{url}/api/magpie")).retry(FAST)
+}
+
+/// A server that answers `status` to the first `failures` requests, then `success`.
+async fn flaky(status: u16, failures: u64, success: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(status))
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any()).respond_with(success).mount(&server).await;
+    server
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn reads_and_idempotent_writes_are_retried_until_they_succeed() {
+    for status in [429, 502, 503, 504] {
+        let list = ResponseTemplate::new(200).set_body_json(json!([]));
+        let server = flaky(status, 2, list).await;
+        let client = magpie_at(&server.uri()).session_token("s").unwrap();
+        client.list_tokens().await.unwrap();
+        client.disable("t1").await.unwrap();
+        client.delete("t1").await.unwrap();
+        assert_eq!(requests(&server).await, 5, "{status}: 3 attempts, then one each");
+    }
+    let token = json!({"tokenId": 1, "tokenValue": "v"});
+    let server = flaky(503, 2, ResponseTemplate::new(200).set_body_json(&token)).await;
+    let entuity = entuity::Client::builder(server.uri()).retry(FAST).basic_auth("a", "b").unwrap();
+    entuity.get_token(1).await.unwrap();
+    assert_eq!(requests(&server).await, 3);
+}
+
+/// Runs `call` against a server that always answers 503, and checks it was sent once.
+async fn sent_once<T: std::fmt::Debug>(
+    server: &MockServer,
+    name: &str,
+    call: impl Future<Output = Result<T, Error>>,
+) {
+    server.reset().await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(503)).mount(server).await;
+    let error = call.await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{name}");
+    assert_eq!(requests(server).await, 1, "{name} was repeated");
+}
+
+#[tokio::test]
+async fn calls_that_create_rotate_log_in_or_revoke_are_never_retried() {
+    let server = MockServer::start().await;
+    let url = server.uri();
+    let magpie = magpie_at(&url).session_token("s").unwrap();
+    let bamboo = bamboo::Client::builder(&url).retry(FAST).basic_auth("a", "b").unwrap();
+    let entuity = entuity::Client::builder(&url).retry(FAST).basic_auth("a", "b").unwrap();
+    let new_bamboo = bamboo::NewToken { name: "n".into(), read: true, change: false };
+    let new_entuity = entuity::NewAccessToken::for_user_id(1);
+    sent_once(&server, "magpie login", magpie_at(&url).login(magpie::Login::password("u", "p")))
+        .await;
+    sent_once(&server, "magpie create", magpie.create_token()).await;
+    sent_once(&server, "magpie create for", magpie.service_account("ci").create()).await;
+    sent_once(&server, "magpie rotate", magpie.service_account("ci").rotate()).await;
+    sent_once(&server, "bamboo create", bamboo.create_token(&new_bamboo)).await;
+    sent_once(&server, "entuity create", entuity.create_token(&new_entuity)).await;
+    for generation in [insight::ApiGeneration::Reference, insight::ApiGeneration::UserGuide] {
+        let builder = || insight::Client::builder(&url).api_generation(generation).retry(FAST);
+        let session = builder().session_cookie("id=1").unwrap();
+        sent_once(&server, "insight create", session.create_token()).await;
+        sent_once(&server, "insight revoke", builder().api_token("t").unwrap().revoke_this_token())
+            .await;
+        let credentials = insight::Credentials::password("u", "p");
+        sent_once(&server, "insight authenticate", builder().authenticate(credentials)).await;
+    }
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_a_longer_one_ends_the_retries() {
+    let wait = ResponseTemplate::new(429).insert_header("retry-after", "1");
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(wait).up_to_n_times(1).with_priority(1).mount(&server).await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    magpie_at(&server.uri()).session_token("s").unwrap().list_tokens().await.unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "waited as the server asked");
+    assert_eq!(requests(&server).await, 2);
+
+    let server = MockServer::start().await;
+    let later = ResponseTemplate::new(503).insert_header("retry-after", "3600");
+    Mock::given(any()).respond_with(later).mount(&server).await;
+    let error =
+        magpie_at(&server.uri()).session_token("s").unwrap().list_tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(requests(&server).await, 1, "an hour is longer than the policy waits");
+}
+
+#[tokio::test]
+async fn retries_can_be_turned_off() {
+    let server = flaky(503, 1, ResponseTemplate::new(200)).await;
+    let client = magpie_at(&server.uri()).retry(RetryPolicy::NEVER).session_token("s").unwrap();
+    assert_eq!(client.delete("t").await.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_is_retried_for_a_read_but_not_for_a_create() {
+    let list = RawReply::Bytes(raw_response(200, 2, b"[]"));
+    let server = RawServer::start(vec![RawReply::Close, list]).await;
+    magpie_at(&server.uri()).session_token("s").unwrap().list_tokens().await.unwrap();
+    assert_eq!(server.connections(), 2);
+
+    let server =
+        RawServer::start(vec![RawReply::Close, RawReply::Bytes(raw_response(200, 2, b"{}"))]).await;
+    let error =
+        magpie_at(&server.uri()).session_token("s").unwrap().create_token().await.unwrap_err();
+    assert!(
+        matches!(error, Error::Transport { operation: "create_access_token", .. }),
+        "{error:?}"
+    );
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test]
+async fn a_stalled_server_times_out_within_the_bound_and_is_not_retried() {
+    let stalled = RawReply::Trickle(raw_response(200, 2, b"[]"), Duration::from_secs(1));
+    let server = RawServer::start(vec![stalled]).await;
+    let client =
+        magpie_at(&server.uri()).timeout(Duration::from_millis(300)).session_token("s").unwrap();
+    let started = Instant::now();
+    let error = client.list_tokens().await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(2), "bounded by the timeout");
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_are_refused_without_being_read() {
+    let big = format!("[{}]", vec![r#"{"id": "tok"}"#; 100_000].join(","));
+    assert!(big.len() > 1_000_000);
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(big.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    let capped =
+        |url: &str| magpie_at(url).max_response_bytes(64 * 1024).session_token("s").unwrap();
+    let error = capped(&server.uri()).list_tokens().await.unwrap_err();
+    assert!(matches!(error, Error::ResponseTooLarge { limit: 65_536, .. }), "{error:?}");
+    // Without a declared length, the stream is cut as it passes the cap.
+    let mut unsized_reply =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n".to_vec();
+    unsized_reply.extend_from_slice(big.as_bytes());
+    let raw = RawServer::start(vec![RawReply::Bytes(unsized_reply)]).await;
+    let error = capped(&raw.uri()).list_tokens().await.unwrap_err();
+    assert!(matches!(error, Error::ResponseTooLarge { .. }), "{error:?}");
+    // Under the cap all is well.
+    let fine = magpie_at(&server.uri()).session_token("s").unwrap();
+    assert_eq!(fine.list_tokens().await.unwrap().len(), 100_000);
+}
+
+/// One authenticated call per vendor and credential kind, against `url`.
+async fn authenticated_calls(url: &str) -> Vec<(&'static str, Result<(), Error>)> {
+    let header = magpie_at(url).session_token("s3ss10n").unwrap();
+    let cookie = magpie_at(url)
+        .session_transport(magpie::SessionTransport::Cookie)
+        .session_token("s3ss10n")
+        .unwrap();
+    let bamboo = bamboo::Client::builder(url).basic_auth("admin", "b4mb00").unwrap();
+    let entuity = entuity::Client::builder(url).basic_auth("admin", "3ntu1ty").unwrap();
+    let insight_token = insight::Client::builder(url).api_token("x-4uth-t0k3n").unwrap();
+    let insight_session = insight::Client::builder(url).session_cookie("id=c00k13").unwrap();
+    vec![
+        ("magpie header", header.list_tokens().await.map(drop)),
+        ("magpie cookie", cookie.list_tokens().await.map(drop)),
+        ("bamboo basic", bamboo.list_tokens().await.map(drop)),
+        ("entuity basic", entuity.list_tokens().await.map(drop)),
+        ("insight X-Auth-Token", insight_token.list_tokens().await.map(drop)),
+        ("insight cookie", insight_session.create_token().await.map(drop)),
+    ]
+}
+
+#[tokio::test]
+async fn credentials_never_follow_a_redirect_to_another_origin() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(200)).mount(&elsewhere).await;
+    for status in [301, 302, 303, 307, 308] {
+        let server = MockServer::start().await;
+        let moved = ResponseTemplate::new(status)
+            .insert_header("location", format!("{}/stolen", elsewhere.uri()));
+        Mock::given(any()).respond_with(moved).mount(&server).await;
+        for (call, outcome) in authenticated_calls(&server.uri()).await {
+            let error = outcome.expect_err("the redirect is not followed");
+            assert_eq!(error.status().map(|s| s.as_u16()), Some(status), "{call}");
+        }
+    }
+    assert_nothing_sent(&elsewhere).await;
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_with_the_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex("^/moved"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let moved =
+        ResponseTemplate::new(307).insert_header("location", format!("{}/moved", server.uri()));
+    Mock::given(any()).respond_with(moved).mount(&server).await;
+    let client = insight::Client::builder(server.uri()).api_token("x-4uth-t0k3n").unwrap();
+    client.list_tokens().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[1].url.path(), "/moved");
+    assert_eq!(header(&requests[1], "x-auth-token"), Some("x-4uth-t0k3n"));
+}
+
+#[tokio::test]
+async fn plain_http_to_another_machine_needs_an_opt_in() {
+    fn refused<T: std::fmt::Debug>(result: Result<T, Error>) -> bool {
+        matches!(
+            result,
+            Err(Error::InvalidInput { field: "base URL", reason: InvalidReason::InsecureHttp })
+        )
+    }
+    let remote = "http://tokens.example.com";
+    assert!(refused(magpie::Client::builder(remote).session_token("s")));
+    assert!(refused(bamboo::Client::builder(remote).basic_auth("a", "b")));
+    assert!(refused(entuity::Client::builder(remote).basic_auth("a", "b")));
+    assert!(refused(insight::Client::builder(remote).api_token("t")));
+    assert!(refused(insight::Client::builder(remote).session_cookie("id=1")));
+    let builder = insight::Client::builder(remote);
+    assert!(refused(builder.authenticate(insight::Credentials::password("u", "p")).await));
+
+    magpie::Client::builder(remote).allow_insecure_http().session_token("s").unwrap();
+    bamboo::Client::builder(remote).allow_insecure_http().basic_auth("a", "b").unwrap();
+    entuity::Client::builder(remote).allow_insecure_http().basic_auth("a", "b").unwrap();
+    insight::Client::builder(remote).allow_insecure_http().api_token("t").unwrap();
+    for fine in
+        ["https://tokens.example.com", "http://localhost:1", "http://127.0.0.2:1", "http://[::1]:1"]
+    {
+        magpie::Client::builder(fine).session_token("s").unwrap();
+    }
+}
+
+#[tokio::test]
+async fn values_that_would_break_a_header_are_refused() {
+    let url = "http://127.0.0.1:1";
+    let reasons = [
+        magpie::Client::builder(url).session_token("a\r\nX-Evil: 1").unwrap_err(),
+        bamboo::Client::builder(url).basic_auth("admin\n", "pw").unwrap_err(),
+        entuity::Client::builder(url).basic_auth("admin", "pw\r\n").unwrap_err(),
+        insight::Client::builder(url).api_token("t\r\nX-Evil: 1").unwrap_err(),
+        insight::Client::builder(url).session_cookie("id=1\u{7f}").unwrap_err(),
+    ];
+    for error in reasons {
+        assert!(
+            matches!(
+                error,
+                Error::InvalidInput {
+                    reason: InvalidReason::NotHeaderSafe | InvalidReason::ControlCharacter,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+}
+
+#[test]
+fn clients_are_clone_send_sync() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    shareable::<magpie::Client>();
+    shareable::<bamboo::Client>();
+    shareable::<entuity::Client>();
+    shareable::<insight::Client>();
+    shareable::<insight::SessionClient>();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_calls_succeed_over_a_small_pool() {
+    let sim = Magpie::start().await;
+    sim.add_user("ada", "pw");
+    let proxy = CountingProxy::start(&sim.url()).await;
+    let client = magpie::Client::builder(format!("{}/api/magpie", proxy.uri()))
+        .login(magpie::Login::password("ada", "pw"))
+        .await
+        .unwrap();
+    client.create_token().await.unwrap();
+
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.list_tokens().await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap().len(), 1);
+    }
+    let connections = proxy.connections();
+    assert!(connections <= 32, "{connections} connections for 1,000 calls");
+}
+
+/// A loopback TCP proxy in front of a server that counts the connections clients open.
+struct CountingProxy {
+    address: std::net::SocketAddr,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingProxy {
+    async fn start(upstream_url: &str) -> Self {
+        let upstream =
+            upstream_url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                });
+            }
+        });
+        Self { address, connections }
+    }
+
+    fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
