@@ -137,6 +137,8 @@ pub enum InvalidReason {
     DotSegment,
     /// It contains a control character.
     ControlCharacter,
+    /// It contains `\`, which URL parsing would turn into a path separator.
+    Backslash,
     /// It must be printable ASCII, without a space at either end, to go into a header.
     NotHeaderSafe,
     /// It contains a character a cookie value cannot carry (space, `;`, `,`, `"`, `\`).
@@ -164,6 +166,7 @@ impl fmt::Display for InvalidReason {
             Self::Empty => "must not be empty",
             Self::DotSegment => "must not be `.` or `..`",
             Self::ControlCharacter => "must not contain control characters",
+            Self::Backslash => "must not contain `\\`",
             Self::NotHeaderSafe => "must be printable ASCII without a space at either end",
             Self::NotCookieSafe => "must not contain spaces, `;`, `,`, `\"` or `\\`",
             Self::NotHttpUrl => "must be an absolute http or https URL",

@@ -296,8 +296,9 @@ pub(crate) fn check_base_url(input: &str) -> Result<String, InvalidReason> {
 
 /// Checks a value that goes into a URL path as one segment.
 ///
-/// The generated code percent-encodes everything else, but `.` and `..` would be resolved as
-/// relative paths and reach another endpoint.
+/// The generated code percent-encodes most characters, but not `\`, which URL parsing turns
+/// into `/`, and `.` and `..` would be resolved as relative paths: each would reach another
+/// endpoint.
 pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     let reason = if value.is_empty() {
         InvalidReason::Empty
@@ -305,6 +306,8 @@ pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'
         InvalidReason::DotSegment
     } else if value.chars().any(char::is_control) {
         InvalidReason::ControlCharacter
+    } else if value.contains('\\') {
+        InvalidReason::Backslash
     } else {
         return Ok(value);
     };

@@ -367,6 +367,7 @@ async fn bad_ids_and_user_names_are_refused_before_anything_is_sent() {
         (".", InvalidReason::DotSegment),
         ("..", InvalidReason::DotSegment),
         ("a\nb", InvalidReason::ControlCharacter),
+        ("a\\..", InvalidReason::Backslash),
     ];
     for (bad, reason) in cases {
         let account = client.service_account(bad);

@@ -4,6 +4,7 @@ mod bamboo;
 mod entuity;
 mod insight;
 mod magpie;
+mod properties;
 mod reliability;
 mod schemas;
 mod testing;

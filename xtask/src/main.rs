@@ -10,16 +10,20 @@ use std::process::{Command, ExitCode};
 
 use similar::TextDiff;
 
-const USAGE: &str = "usage: cargo xtask <generate|check>
+const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]>
   generate  write sdk/generated/<api>.rs from openapi/<api>.yaml
   check     fail if a snapshot differs from what the documents generate, or a document
-            does not pass the OpenAPI linter (install it once with `npm ci`)";
+            does not pass the OpenAPI linter (install it once with `npm ci`)
+  fuzz      run the property tests (tests/it/properties.rs) on fresh random cases for
+            SECONDS each (default 120), in parallel";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["generate"] => generate(),
         ["check"] => check_snapshots().and_then(|()| lint_documents()),
+        ["fuzz"] => fuzz("120"),
+        ["fuzz", seconds] if seconds.parse::<u32>().is_ok() => fuzz(seconds),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -113,6 +117,19 @@ fn lint_documents() -> Result<(), String> {
     } else {
         Err("the OpenAPI linter reported errors (above)".to_owned())
     }
+}
+
+/// Runs the property tests for `seconds` each, through `cargo test`.
+fn fuzz(seconds: &str) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(workspace_dir())
+        .args(["test", "-p", "access-tokens-tests", "--test", "it", "properties::"])
+        .args(["--", "--nocapture"])
+        .env("ACCESS_TOKENS_FUZZ_SECONDS", seconds)
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    if status.success() { Ok(()) } else { Err("a property failed (above)".to_owned()) }
 }
 
 #[cfg(test)]
