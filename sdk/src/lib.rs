@@ -57,8 +57,9 @@
 //! Credentials are given once, to the builder, and added to every request by the client:
 //! Magpie's `Authorization: token <session>` or `token` cookie, HTTP basic for Bamboo and
 //! Entuity, `X-Auth-Token` or a session cookie for Insight.io. Header values are marked
-//! sensitive. The default HTTP client follows no redirects, so credentials never reach a host
-//! you did not name, and times out after 10 s connecting and 30 s per call.
+//! sensitive. The SDK's HTTP client follows redirects only within the base URL's origin, so
+//! credentials never reach a host you did not name; refuses plain `http://` to other machines
+//! unless allowed; and times out after 10 s connecting and 30 s per call.
 //!
 //! # Errors
 //!
@@ -66,8 +67,13 @@
 //! answered: [`Error::InvalidInput`] (refused before sending: empty ids, `.`/`..`, credentials
 //! that cannot go in a header, bad URLs), [`Error::Transport`] (no complete response;
 //! [`Error::is_timeout`]), [`Error::Api`] (any non-2xx status, with the vendor's message where
-//! its body has one and the raw body), and [`Error::Decode`] (a success whose body does not match
-//! the document). Nothing is retried.
+//! its body has one and the raw body), [`Error::Decode`] (a success whose body does not match
+//! the document) and [`Error::ResponseTooLarge`].
+//!
+//! Reads and idempotent writes are retried on connection failures, 429 and 502–504, with
+//! backoff and `Retry-After` ([`RetryPolicy`]); calls that create, rotate, log in or revoke are
+//! never repeated. Each call is traced as a `tracing` span with the vendor, operation, outcome
+//! and duration, and nothing secret.
 //!
 //! # Secrets
 //!

@@ -258,6 +258,8 @@ impl Context {
 /// The `Authorization` value for HTTP basic authentication.
 fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
     use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use zeroize::Zeroizing;
     non_empty("username", username)?;
     if username.contains(':') {
         return Err(Error::invalid("username", InvalidReason::Colon));
@@ -268,8 +270,9 @@ fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
         }
     }
     let credentials = Secret::new(format!("{username}:{}", password.expose_secret()));
-    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.expose_secret());
-    Ok(HeaderValue::try_from(format!("Basic {encoded}")).expect("base64 is header-safe"))
+    // The encoding is as good as the password: zero it once the header value has its copy.
+    let encoded = Zeroizing::new(STANDARD.encode(credentials.expose_secret()));
+    Ok(HeaderValue::try_from(format!("Basic {}", *encoded)).expect("base64 is header-safe"))
 }
 
 /// Checks and normalises a base URL: absolute http(s), no credentials, query or fragment, and

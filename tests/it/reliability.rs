@@ -360,3 +360,50 @@ impl CountingProxy {
         self.connections.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// A loopback HTTPS server with a certificate from the test-only CA in `fixtures/tls`,
+/// answering every request with an empty JSON list.
+async fn tls_server() -> String {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::AsyncWriteExt;
+    use tokio_rustls::rustls::ServerConfig;
+
+    let certificate =
+        CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem")).unwrap();
+    let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).unwrap();
+    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let config = ServerConfig::builder_with_provider(provider.into())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![certificate], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(socket).await else { return };
+                access_tokens_tests::read_request_head(&mut tls).await;
+                let _ = tls.write_all(&raw_response(200, 2, b"[]")).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    format!("https://localhost:{port}")
+}
+
+#[tokio::test]
+async fn a_private_certificate_authority_can_be_trusted() {
+    let url = tls_server().await;
+    let untrusted = magpie_at(&url).session_token("s").unwrap();
+    let error = untrusted.list_tokens().await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "an unknown CA is refused: {error:?}");
+
+    let ca = reqwest::Certificate::from_pem(include_bytes!("../fixtures/tls/ca.pem")).unwrap();
+    let trusting = magpie_at(&url).add_root_certificate(ca).session_token("s").unwrap();
+    assert!(trusting.list_tokens().await.unwrap().is_empty());
+}

@@ -260,7 +260,7 @@ impl RawServer {
 }
 
 /// Reads up to the end of the request's head and its `Content-Length` body.
-async fn read_request_head(socket: &mut tokio::net::TcpStream) {
+pub async fn read_request_head(socket: &mut (impl tokio::io::AsyncRead + Unpin)) {
     use tokio::io::AsyncReadExt;
     let mut received = Vec::new();
     let mut buffer = [0u8; 4096];

@@ -26,8 +26,9 @@
 //! let created = client.create_token().await?;
 //! assert_eq!(client.list_tokens().await?.len(), 1);
 //!
-//! magpie.inject(Fault::Status(503), 1);
-//! assert_eq!(client.list_tokens().await.unwrap_err().status().unwrap().as_u16(), 503);
+//! // A 500 is not retried (a 503 would be, and the next answer would succeed).
+//! magpie.inject(Fault::Status(500), 1);
+//! assert_eq!(client.list_tokens().await.unwrap_err().status().unwrap().as_u16(), 500);
 //! # drop(created);
 //! # Ok(())
 //! # }
