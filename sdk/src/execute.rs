@@ -10,7 +10,9 @@ use futures_core::Stream;
 use progenitor_client::OperationInfo;
 use reqwest::header::{CONTENT_LENGTH, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
-use tokio::sync::Semaphore;
+use std::sync::Arc;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 /// When and how often a failed call is repeated.
@@ -74,7 +76,8 @@ pub(crate) struct Policy {
     /// Operations that must never be repeated although their method suggests otherwise
     /// (Insight.io's GETs that create and revoke).
     pub(crate) never_retry: &'static [&'static str],
-    pub(crate) in_flight: Semaphore,
+    /// One permit per call in flight, held until its response body is read or dropped.
+    pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) max_response_bytes: usize,
 }
 
@@ -126,8 +129,9 @@ pub(crate) async fn execute(
     );
     async move {
         let started = Instant::now();
-        // The semaphore is never closed, so acquiring cannot fail.
-        let _slot = policy.in_flight.acquire().await.ok();
+        // The semaphore is never closed, so acquiring cannot fail. The permit stays with the
+        // body, so that the connection is free for the next call when it is released.
+        let slot = policy.in_flight.clone().acquire_owned().await.ok();
         let repeatable = is_repeatable(request.method(), info.operation_id, policy);
         let mut request = request;
         let mut attempt = 1;
@@ -147,7 +151,7 @@ pub(crate) async fn execute(
                 _ => {
                     let elapsed_ms = started.elapsed().as_millis();
                     tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
-                    return result.map(|response| capped(response, policy.max_response_bytes));
+                    return result.map(|response| capped(response, policy.max_response_bytes, slot));
                 }
             }
         }
@@ -212,8 +216,12 @@ impl std::fmt::Display for Outcome<'_> {
 }
 
 /// The same response, whose body fails with [`ResponseTooLarge`] past `limit` bytes instead of
-/// growing without bound.
-fn capped(response: reqwest::Response, limit: usize) -> reqwest::Response {
+/// growing without bound, and holds `slot` until it is read or dropped.
+fn capped(
+    response: reqwest::Response,
+    limit: usize,
+    slot: Option<OwnedSemaphorePermit>,
+) -> reqwest::Response {
     let declared =
         response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     let mut builder =
@@ -225,6 +233,7 @@ fn capped(response: reqwest::Response, limit: usize) -> reqwest::Response {
         inner: Box::pin(response.bytes_stream()),
         remaining: if declared.is_some_and(|length| length > limit) { None } else { Some(limit) },
         limit,
+        _slot: slot,
     };
     let rebuilt = builder.body(reqwest::Body::wrap_stream(body));
     rebuilt.map(reqwest::Response::from).expect("status, version and headers come from a response")
@@ -237,6 +246,7 @@ struct CappedBody {
     /// Bytes still allowed; `None` once the limit is passed.
     remaining: Option<usize>,
     limit: usize,
+    _slot: Option<OwnedSemaphorePermit>,
 }
 
 impl Stream for CappedBody {

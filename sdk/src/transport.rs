@@ -144,7 +144,7 @@ impl HttpOptions {
             vendor,
             retry: self.retry,
             never_retry,
-            in_flight: Semaphore::new(self.max_concurrent_requests.max(1)),
+            in_flight: Arc::new(Semaphore::new(self.max_concurrent_requests.max(1))),
             max_response_bytes: self.max_response_bytes,
         };
         Ok(Connection { http, policy: Arc::new(policy) })
