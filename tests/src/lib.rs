@@ -1,4 +1,6 @@
-//! Helpers shared by the vendor test modules in `it/`.
+//! Helpers shared by the vendor test modules in `it/`, and the benchmark harness.
+
+pub mod bench;
 
 use access_tokens::Error;
 use wiremock::matchers::{any, method, path};

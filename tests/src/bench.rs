@@ -1,0 +1,687 @@
+//! The benchmark harness behind `cargo xtask bench`: the SDK against hand-written reqwest code
+//! making the same HTTP requests, per call, under concurrency and for large lists, against a
+//! loopback server that answers from memory; plus the seed's Python `requests` snippet.
+//! Every goal is a ratio against a baseline measured in the same run; nothing here asserts
+//! timing.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use access_tokens::{RetryPolicy, bamboo, entuity, insight, magpie};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How much to measure.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Sequential calls per case and side, after as many again for warm-up.
+    pub calls: usize,
+    /// Calls per side in the concurrency section, 64 in flight.
+    pub concurrent_calls: usize,
+    /// Decodes of the 10,000-token list per vendor and side.
+    pub decodes: usize,
+    /// Whether to run the Python `requests` baseline.
+    pub python: bool,
+}
+
+impl Settings {
+    /// The full run of `cargo xtask bench`.
+    pub const FULL: Self =
+        Self { calls: 2000, concurrent_calls: 20_000, decodes: 15, python: true };
+    /// A few iterations, so that a test can keep the harness from rotting.
+    pub const SMOKE: Self = Self { calls: 5, concurrent_calls: 128, decodes: 1, python: false };
+}
+
+/// One line of the report.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Which part of the benchmark.
+    pub section: &'static str,
+    /// What was measured.
+    pub case: String,
+    /// The baseline's figure, e.g. a median in µs.
+    pub baseline: String,
+    /// The SDK's figure.
+    pub sdk: String,
+    /// SDK over baseline (or the baseline over the SDK, for speed-ups), when both ran.
+    pub ratio: Option<f64>,
+    /// The goal, as text, e.g. `≤ 1.05`.
+    pub goal: &'static str,
+    /// Whether the ratio meets the goal.
+    pub met: Option<bool>,
+}
+
+/// Runs every section and returns the rows, in order. Sequential sections run on a
+/// current-thread runtime (multi-threaded ones add noise to single calls), the concurrency
+/// section on two worker threads, and the servers on a thread of their own.
+pub fn run(settings: Settings) -> Vec<Row> {
+    let runtime = |workers: usize| {
+        let mut builder = match workers {
+            0 => tokio::runtime::Builder::new_current_thread(),
+            n => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(n);
+                builder
+            }
+        };
+        builder.enable_all().build().expect("a Tokio runtime")
+    };
+    let servers = runtime(1);
+    let small = servers.block_on(MemoryServer::start(2));
+    let large = servers.block_on(MemoryServer::start(10_000));
+    let sequential = runtime(0);
+    let mut rows = sequential.block_on(per_call(&small, settings));
+    rows.extend(runtime(2).block_on(concurrency(&small, settings)));
+    rows.extend(sequential.block_on(decoding(&large, settings)));
+    rows.push(sequential.block_on(python(&small, settings)));
+    rows
+}
+
+/// How long `call` takes.
+async fn timed(call: impl Future<Output = ()>) -> Duration {
+    let started = Instant::now();
+    call.await;
+    started.elapsed()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Vendor {
+    Magpie,
+    Bamboo,
+    Entuity,
+    Insight,
+}
+
+const VENDORS: [Vendor; 4] = [Vendor::Magpie, Vendor::Bamboo, Vendor::Entuity, Vendor::Insight];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    List,
+    Create,
+}
+
+impl Vendor {
+    fn name(self) -> &'static str {
+        match self {
+            Vendor::Magpie => "magpie",
+            Vendor::Bamboo => "bamboo",
+            Vendor::Entuity => "entuity",
+            Vendor::Insight => "insight",
+        }
+    }
+
+    /// The method and path (with query) of an operation.
+    fn route(self, op: Op) -> (&'static str, &'static str) {
+        let method = if op == Op::List { "GET" } else { "POST" };
+        let path = match self {
+            Vendor::Magpie => "/api/magpie/access-token",
+            Vendor::Bamboo => "/bamboo/rest/agent-config/1.0/tokens/",
+            Vendor::Entuity => "/api/accessTokens?media=json",
+            Vendor::Insight => "/api/token",
+        };
+        (method, path)
+    }
+
+    /// A list of `n` tokens and a created token, in the vendor's documented shapes.
+    fn bodies(self, n: usize) -> (Value, Value) {
+        let item = |i: usize| match self {
+            Vendor::Magpie => {
+                json!({"id": format!("tok-{i}"), "description": "laptop", "disabled": false, "created": 1_700_000_000})
+            }
+            Vendor::Bamboo => {
+                json!({"uuid": format!("7ba167aa-631c-4771-b197-{i:012}"), "name": "read and write", "read": true, "change": true})
+            }
+            Vendor::Entuity => {
+                json!({"tokenId": i, "tokenValue": "WlT6a0I6gGAc6V6h0XqM/L2PUVzUQ63H", "userId": 10,
+                "expiryTimeSec": 0, "creationTimeSec": 1_683_033_889, "createdBy": "admin", "lastUpdateTimeSec": 1_683_033_889,
+                "lastUpdatedBy": "admin", "description": "Token for guy2", "userName": "guy2", "activeSessionCount": 0,
+                "stats": {"lastLoginTimeSec": 0, "loginCount": 0}})
+            }
+            Vendor::Insight => {
+                json!({"uid": "ldap@user.0", "apiToken": format!("95e1110da97bf616d2e6838677f0275d{i:032x}"),
+                "created": 1_496_357_580_959_i64, "lastUsed": 1_496_357_580_959_i64})
+            }
+        };
+        let items: Vec<Value> = (0..n).map(item).collect();
+        match self {
+            Vendor::Entuity => (json!({ "items": items }), item(0)),
+            Vendor::Bamboo => (Value::Array(items), item(0)),
+            Vendor::Magpie | Vendor::Insight => {
+                (Value::Array(items), json!({"token": "83dc98e5f1a4b2c7"}))
+            }
+        }
+    }
+}
+
+// The shapes a hand-written client would declare: plain serde structs equal to the generated
+// ones.
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct MagpieToken {
+    id: Option<String>,
+    description: Option<String>,
+    disabled: Option<bool>,
+    created: Option<Value>,
+    expires: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct NewToken {
+    token: String,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct BambooToken {
+    uuid: String,
+    name: String,
+    read: bool,
+    change: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct EntuityToken {
+    token_id: i64,
+    token_value: String,
+    user_id: Option<i64>,
+    user_name: Option<String>,
+    expiry_time_sec: Option<i64>,
+    creation_time_sec: Option<i64>,
+    created_by: Option<String>,
+    last_update_time_sec: Option<i64>,
+    last_updated_by: Option<String>,
+    description: Option<String>,
+    active_session_count: Option<i64>,
+    stats: Option<EntuityStats>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct EntuityStats {
+    last_login_time_sec: Option<i64>,
+    login_count: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct EntuityList {
+    items: Vec<EntuityToken>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "decoded to be measured, never read")]
+struct InsightToken {
+    uid: Option<String>,
+    api_token: String,
+    created: Option<i64>,
+    last_used: Option<i64>,
+}
+
+/// The four SDK clients and a hand-written equivalent, all configured alike: the same
+/// timeouts, no retries, at most 64 calls in flight.
+struct Clients {
+    magpie: magpie::Client,
+    bamboo: bamboo::Client,
+    entuity: entuity::Client,
+    insight: insight::Client,
+    insight_session: insight::SessionClient,
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Clients {
+    fn new(server: &MemoryServer) -> Self {
+        let base = server.uri();
+        macro_rules! configured {
+            ($builder:expr) => {
+                $builder.retry(RetryPolicy::NEVER).max_concurrent_requests(64)
+            };
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            magpie: configured!(magpie::Client::builder(format!("{base}/api/magpie")))
+                .session_token("s")
+                .unwrap(),
+            bamboo: configured!(bamboo::Client::builder(format!("{base}/bamboo")))
+                .basic_auth("admin", "pw")
+                .unwrap(),
+            entuity: configured!(entuity::Client::builder(&base))
+                .basic_auth("admin", "pw")
+                .unwrap(),
+            insight: configured!(insight::Client::builder(&base)).api_token("t").unwrap(),
+            insight_session: configured!(insight::Client::builder(&base))
+                .session_cookie("id=1")
+                .unwrap(),
+            http,
+            base,
+        }
+    }
+
+    async fn sdk(&self, vendor: Vendor, op: Op) {
+        let done = match (vendor, op) {
+            (Vendor::Magpie, Op::List) => self.magpie.list_tokens().await.map(drop),
+            (Vendor::Magpie, Op::Create) => self.magpie.create_token().await.map(drop),
+            (Vendor::Bamboo, Op::List) => self.bamboo.list_tokens().await.map(drop),
+            (Vendor::Bamboo, Op::Create) => {
+                let token = bamboo::NewToken { name: "bench".into(), read: true, change: false };
+                self.bamboo.create_token(&token).await.map(drop)
+            }
+            (Vendor::Entuity, Op::List) => self.entuity.list_tokens().await.map(drop),
+            (Vendor::Entuity, Op::Create) => {
+                let token = entuity::NewAccessToken::for_user_name("guy2");
+                self.entuity.create_token(&token).await.map(drop)
+            }
+            (Vendor::Insight, Op::List) => self.insight.list_tokens().await.map(drop),
+            (Vendor::Insight, Op::Create) => self.insight_session.create_token().await.map(drop),
+        };
+        done.expect("the loopback server answers as documented");
+    }
+
+    /// The same requests, written by hand with reqwest and serde.
+    async fn hand(&self, vendor: Vendor, op: Op) {
+        let (_, path) = vendor.route(op);
+        let url = format!("{}{path}", self.base);
+        let request = match (vendor, op) {
+            (Vendor::Magpie, Op::List) => self.http.get(url).header("authorization", "token s"),
+            (Vendor::Magpie, Op::Create) => {
+                self.http.post(url).header("authorization", "token s").header("content-length", "0")
+            }
+            (Vendor::Bamboo | Vendor::Entuity, Op::List) => {
+                self.http.get(url).basic_auth("admin", Some("pw"))
+            }
+            (Vendor::Bamboo, Op::Create) => self
+                .http
+                .post(url)
+                .basic_auth("admin", Some("pw"))
+                .header("x-atlassian-token", "no-check")
+                .json(&json!({"name": "bench", "read": true, "change": false})),
+            (Vendor::Entuity, Op::Create) => self
+                .http
+                .post(url)
+                .basic_auth("admin", Some("pw"))
+                .json(&json!({"userName": "guy2"})),
+            (Vendor::Insight, Op::List) => self.http.get(url).header("x-auth-token", "t"),
+            (Vendor::Insight, Op::Create) => {
+                self.http.post(url).header("cookie", "id=1").header("content-length", "0")
+            }
+        };
+        let response = request
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        let bytes = response.bytes().await.unwrap();
+        match (vendor, op) {
+            (Vendor::Magpie, Op::List) => {
+                drop(serde_json::from_slice::<Vec<MagpieToken>>(&bytes).unwrap())
+            }
+            (Vendor::Bamboo, _) if op == Op::List => {
+                drop(serde_json::from_slice::<Vec<BambooToken>>(&bytes).unwrap())
+            }
+            (Vendor::Bamboo, _) => drop(serde_json::from_slice::<BambooToken>(&bytes).unwrap()),
+            (Vendor::Entuity, Op::List) => {
+                drop(serde_json::from_slice::<EntuityList>(&bytes).unwrap())
+            }
+            (Vendor::Entuity, Op::Create) => {
+                drop(serde_json::from_slice::<EntuityToken>(&bytes).unwrap())
+            }
+            (Vendor::Insight, Op::List) => {
+                drop(serde_json::from_slice::<Vec<InsightToken>>(&bytes).unwrap())
+            }
+            (Vendor::Magpie | Vendor::Insight, Op::Create) => {
+                drop(serde_json::from_slice::<NewToken>(&bytes).unwrap())
+            }
+        }
+    }
+}
+
+/// Median and 99th percentile of `samples`, in µs.
+fn median_p99(mut samples: Vec<Duration>) -> (f64, f64) {
+    samples.sort();
+    let at =
+        |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e6;
+    (at(0.5), at(0.99))
+}
+
+async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
+    let clients = Clients::new(server);
+    let mut rows = Vec::new();
+    for vendor in VENDORS {
+        for op in [Op::List, Op::Create] {
+            let (mut hand, mut sdk) = (Vec::new(), Vec::new());
+            // Calls alternate, so that drift in the machine hits both sides alike; the first
+            // round warms connections, caches and the allocator up and is not recorded.
+            let per_round = settings.calls.div_ceil(9);
+            for round in 0..10 {
+                for _ in 0..per_round {
+                    let (h, s) = (
+                        timed(clients.hand(vendor, op)).await,
+                        timed(clients.sdk(vendor, op)).await,
+                    );
+                    if round > 0 {
+                        hand.push(h);
+                        sdk.push(s);
+                    }
+                }
+            }
+            let (hand_median, hand_p99) = median_p99(hand);
+            let (sdk_median, sdk_p99) = median_p99(sdk);
+            let ratio = sdk_median / hand_median;
+            rows.push(Row {
+                section: "1. per call, sequential, keep-alive",
+                case: format!(
+                    "{} {}",
+                    vendor.name(),
+                    if op == Op::List { "list" } else { "create" }
+                ),
+                baseline: format!("{hand_median:.1} µs (p99 {hand_p99:.1})"),
+                sdk: format!("{sdk_median:.1} µs (p99 {sdk_p99:.1})"),
+                ratio: Some(ratio),
+                goal: "≤ 1.05",
+                met: Some(ratio <= 1.05),
+            });
+        }
+    }
+    rows
+}
+
+async fn concurrency(server: &MemoryServer, settings: Settings) -> Vec<Row> {
+    let clients = Arc::new(Clients::new(server));
+    let mut rows = Vec::new();
+    for vendor in VENDORS {
+        let mut throughput = HashMap::new();
+        for sdk in [false, true] {
+            let started = Instant::now();
+            let mut in_flight = tokio::task::JoinSet::new();
+            for call in 0..settings.concurrent_calls {
+                if call >= 64 {
+                    in_flight.join_next().await.unwrap().unwrap();
+                }
+                let clients = clients.clone();
+                in_flight.spawn(async move {
+                    if sdk {
+                        clients.sdk(vendor, Op::List).await
+                    } else {
+                        clients.hand(vendor, Op::List).await
+                    }
+                });
+            }
+            while let Some(done) = in_flight.join_next().await {
+                done.unwrap();
+            }
+            throughput
+                .insert(sdk, settings.concurrent_calls as f64 / started.elapsed().as_secs_f64());
+        }
+        let ratio = throughput[&true] / throughput[&false];
+        rows.push(Row {
+            section: "2. concurrency, 64 in flight",
+            case: format!("{} list × {}", vendor.name(), settings.concurrent_calls),
+            baseline: format!("{:.0} calls/s", throughput[&false]),
+            sdk: format!("{:.0} calls/s", throughput[&true]),
+            ratio: Some(ratio),
+            goal: "≥ 0.95",
+            met: Some(ratio >= 0.95),
+        });
+    }
+    rows
+}
+
+async fn decoding(server: &MemoryServer, settings: Settings) -> Vec<Row> {
+    let clients = Clients::new(server);
+    let mut rows = Vec::new();
+    for vendor in VENDORS {
+        let mut medians = HashMap::new();
+        let mut peaks = HashMap::new();
+        for sdk in [false, true] {
+            // One untimed call warms the connection and the allocator.
+            if sdk {
+                clients.sdk(vendor, Op::List).await
+            } else {
+                clients.hand(vendor, Op::List).await
+            }
+            reset_peak_memory();
+            let before = peak_memory_kib();
+            let mut samples = Vec::new();
+            for _ in 0..settings.decodes {
+                let call = async {
+                    if sdk {
+                        clients.sdk(vendor, Op::List).await
+                    } else {
+                        clients.hand(vendor, Op::List).await
+                    }
+                };
+                samples.push(timed(call).await);
+            }
+            medians.insert(sdk, median_p99(samples).0 / 1000.0);
+            peaks.insert(
+                sdk,
+                peak_memory_kib().zip(before).map(|(after, before)| after.saturating_sub(before)),
+            );
+        }
+        let ratio = medians[&true] / medians[&false];
+        let memory = |sdk: bool| {
+            peaks[&sdk].map_or("n/a".to_owned(), |kib| format!("{:.1} MiB", kib as f64 / 1024.0))
+        };
+        rows.push(Row {
+            section: "3. decoding a 10,000-token list",
+            case: format!("{} list (peak RSS growth)", vendor.name()),
+            baseline: format!("{:.2} ms ({})", medians[&false], memory(false)),
+            sdk: format!("{:.2} ms ({})", medians[&true], memory(true)),
+            ratio: Some(ratio),
+            goal: "≤ 1.10",
+            met: Some(ratio <= 1.10),
+        });
+    }
+    rows
+}
+
+async fn python(server: &MemoryServer, settings: Settings) -> Row {
+    let mut row = Row {
+        section: "4. what users do today",
+        case: "magpie list: the seed's Python `requests` snippet vs the SDK".to_owned(),
+        baseline: String::new(),
+        sdk: String::new(),
+        ratio: None,
+        goal: "≥ 10× faster",
+        met: None,
+    };
+    if !settings.python {
+        row.baseline = "skipped (not asked for)".to_owned();
+        return row;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/requests_baseline.py");
+    let url = format!("{}/api/magpie/access-token", server.uri());
+    let ready = python_has_requests() || {
+        let installed = std::process::Command::new("python3")
+            .args(["-m", "pip", "install", "--quiet", "requests"])
+            .status();
+        installed.is_ok_and(|s| s.success()) && python_has_requests()
+    };
+    if !ready {
+        row.baseline =
+            "skipped: python3 with `requests` is not available and could not be installed"
+                .to_owned();
+        return row;
+    }
+    let output = tokio::process::Command::new("python3")
+        .args([script, &url, &settings.calls.to_string()])
+        .output()
+        .await
+        .expect("python3 ran before");
+    let Ok(figures) = serde_json::from_slice::<HashMap<String, f64>>(&output.stdout) else {
+        row.baseline = format!(
+            "skipped: the script failed ({})",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+        return row;
+    };
+    let clients = Clients::new(server);
+    let mut samples = Vec::new();
+    for _ in 0..settings.calls {
+        samples.push(timed(clients.sdk(Vendor::Magpie, Op::List)).await);
+    }
+    let sdk = median_p99(samples).0;
+    let (plain, session) = (figures["requests_median_us"], figures["session_median_us"]);
+    row.baseline = format!("{plain:.0} µs without a Session, {session:.0} µs with one");
+    row.sdk = format!("{sdk:.1} µs");
+    let speedup = session.min(plain) / sdk;
+    row.ratio = Some(speedup);
+    row.met = Some(speedup >= 10.0);
+    row
+}
+
+fn python_has_requests() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import requests"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Resets this process's peak resident set size (Linux), so that the next reading is the peak
+/// since now.
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The peak resident set size in KiB (Linux), if known.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Renders the report, with what the machine and toolchain were.
+pub fn markdown(rows: &[Row], machine: &str, not_measured: &[(&str, &str)]) -> String {
+    let mut out =
+        String::from("# Benchmarks\n\nWritten by `cargo xtask bench`; do not edit by hand.\n\n");
+    let _ = writeln!(out, "{machine}\n");
+    out.push_str(
+        "| section | case | baseline | SDK | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let ratio = row.ratio.map_or("–".to_owned(), |r| format!("{r:.3}"));
+        let met = match row.met {
+            Some(true) => "yes",
+            Some(false) => "**no**",
+            None => "–",
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {ratio} | {} | {met} |",
+            row.section, row.case, row.baseline, row.sdk, row.goal
+        );
+    }
+    if !not_measured.is_empty() {
+        out.push_str("\n## Not measured by this command yet\n\n");
+        for (what, why) in not_measured {
+            let _ = writeln!(out, "- **{what}**: {why}");
+        }
+    }
+    out
+}
+
+/// An HTTP/1.1 keep-alive server on `127.0.0.1` that answers each vendor's list and create
+/// from memory, with lists of a fixed length.
+pub struct MemoryServer {
+    address: std::net::SocketAddr,
+}
+
+impl MemoryServer {
+    async fn start(list_length: usize) -> Self {
+        let mut routes = Routes::new();
+        for vendor in VENDORS {
+            let (list, created) = vendor.bodies(list_length);
+            for (op, body) in [(Op::List, list), (Op::Create, created)] {
+                let (method, path) = vendor.route(op);
+                let path = path.split('?').next().unwrap_or(path);
+                let body = serde_json::to_vec(&body).unwrap();
+                let mut response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                response.extend_from_slice(&body);
+                routes.insert((method.to_owned(), path.to_owned()), Arc::new(response));
+            }
+        }
+        let routes = Arc::new(routes);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let _ = socket.set_nodelay(true);
+                tokio::spawn(serve(socket, routes.clone()));
+            }
+        });
+        Self { address }
+    }
+
+    fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+impl std::fmt::Debug for MemoryServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MemoryServer({})", self.address)
+    }
+}
+
+/// Whole HTTP responses by method and path.
+type Routes = HashMap<(String, String), Arc<Vec<u8>>>;
+
+/// Answers requests on one connection until the client closes it.
+async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
+    let not_found = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
+    let mut buffer = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 8192];
+    loop {
+        // Read until a whole request (head and body) is buffered.
+        let (head_end, length) = loop {
+            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if buffer.len() >= end + 4 + length {
+                    break (end, length);
+                }
+            }
+            match socket.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let request_line =
+            String::from_utf8_lossy(&buffer[..head_end]).lines().next().unwrap_or("").to_owned();
+        let mut parts = request_line.split(' ');
+        let method = parts.next().unwrap_or("").to_owned();
+        let path = parts.next().unwrap_or("").split('?').next().unwrap_or("").to_owned();
+        buffer.drain(..head_end + 4 + length);
+        let response = routes.get(&(method, path));
+        let written = match response {
+            Some(bytes) => socket.write_all(bytes).await,
+            None => socket.write_all(not_found).await,
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
