@@ -3,11 +3,21 @@
 
 use std::process::Command;
 
-use access_tokens_tests::bench::{self, Settings};
+use access_tokens_tests::bench::{self, MemoryProbe, Settings};
+use peak_alloc::PeakAlloc;
+
+/// Counts allocations, for the decoding section's peak memory.
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 fn main() {
     let started = std::time::Instant::now();
-    let rows = bench::run(Settings::FULL);
+    let memory = MemoryProbe {
+        current: || ALLOCATOR.current_usage(),
+        reset_peak: || ALLOCATOR.reset_peak_usage(),
+        peak: || ALLOCATOR.peak_usage(),
+    };
+    let rows = bench::run(Settings { memory: Some(memory), ..Settings::FULL });
     let machine = machine();
     let not_measured = [
         (
