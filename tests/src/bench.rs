@@ -378,18 +378,27 @@ async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
     for vendor in VENDORS {
         for op in [Op::List, Op::Create] {
             let (mut hand, mut sdk) = (Vec::new(), Vec::new());
-            // Calls alternate, so that drift in the machine hits both sides alike; the first
-            // round warms connections, caches and the allocator up and is not recorded.
+            // Blocks of calls alternate, so that drift in the machine hits both sides alike
+            // while each block keeps its path hot (alternating single calls would let the
+            // server's thread sleep between them and hide both sides' costs in its wake-up).
+            // The first round warms connections, caches and the allocator and is not recorded.
             let per_round = settings.calls.div_ceil(9);
             for round in 0..10 {
-                for _ in 0..per_round {
-                    let (h, s) = (
-                        timed(clients.hand(vendor, op)).await,
-                        timed(clients.sdk(vendor, op)).await,
-                    );
-                    if round > 0 {
-                        hand.push(h);
-                        sdk.push(s);
+                for sdk_side in [false, true] {
+                    for _ in 0..per_round {
+                        let call = async {
+                            if sdk_side {
+                                clients.sdk(vendor, op).await
+                            } else {
+                                clients.hand(vendor, op).await
+                            }
+                        };
+                        let time = timed(call).await;
+                        match (round, sdk_side) {
+                            (0, _) => {}
+                            (_, false) => hand.push(time),
+                            (_, true) => sdk.push(time),
+                        }
                     }
                 }
             }
