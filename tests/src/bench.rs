@@ -344,10 +344,12 @@ impl Clients {
             (Vendor::Magpie, Op::List) => {
                 drop(serde_json::from_slice::<Vec<MagpieToken>>(&bytes).unwrap())
             }
-            (Vendor::Bamboo, _) if op == Op::List => {
+            (Vendor::Bamboo, Op::List) => {
                 drop(serde_json::from_slice::<Vec<BambooToken>>(&bytes).unwrap())
             }
-            (Vendor::Bamboo, _) => drop(serde_json::from_slice::<BambooToken>(&bytes).unwrap()),
+            (Vendor::Bamboo, Op::Create) => {
+                drop(serde_json::from_slice::<BambooToken>(&bytes).unwrap())
+            }
             (Vendor::Entuity, Op::List) => {
                 drop(serde_json::from_slice::<EntuityList>(&bytes).unwrap())
             }
