@@ -518,7 +518,7 @@ async fn timeouts_are_typed_and_bounded() {
 }
 
 #[tokio::test]
-async fn redirects_are_not_followed_so_the_session_stays_home() {
+async fn a_redirect_to_another_host_is_not_followed_so_the_session_stays_home() {
     let elsewhere = MockServer::start().await;
     Mock::given(any()).respond_with(Op::List.success()).mount(&elsewhere).await;
     let server = MockServer::start().await;
