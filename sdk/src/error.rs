@@ -35,6 +35,15 @@ pub enum Error {
         source: reqwest::Error,
     },
 
+    /// TLS could not be set up: a root certificate given to the builder is not a valid
+    /// certificate, or the platform has no root certificates at all.
+    #[error("cannot set up TLS: {source}")]
+    Tls {
+        /// What rustls reported.
+        #[source]
+        source: rustls::Error,
+    },
+
     /// The server answered with a status other than 2xx (redirects to another origin are not
     /// followed, so 3xx can land here too).
     #[error("{operation}: the server answered {status}{}", VendorMessage(message.as_deref()))]
@@ -82,7 +91,7 @@ impl Error {
             Self::Api { status, .. } => Some(*status),
             Self::Decode { status, .. } => *status,
             Self::Transport { source, .. } => source.status(),
-            Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } => None,
+            Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } | Self::Tls { .. } => None,
         }
     }
 
@@ -90,9 +99,10 @@ impl Error {
     pub fn body(&self) -> Option<&RawBody> {
         match self {
             Self::Api { body, .. } | Self::Decode { body, .. } => Some(body),
-            Self::Transport { .. } | Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } => {
-                None
-            }
+            Self::Transport { .. }
+            | Self::InvalidInput { .. }
+            | Self::ResponseTooLarge { .. }
+            | Self::Tls { .. } => None,
         }
     }
 

@@ -110,6 +110,9 @@ pub mod testing;
 
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
 pub use execute::RetryPolicy;
+/// Re-exported for `add_root_certificate` on every builder, so that trusting a private
+/// certificate authority needs no other dependency.
+pub use rustls_pki_types::{CertificateDer, pem::PemObject};
 pub use secret::{RawBody, Secret};
 pub use time::Expiry;
 

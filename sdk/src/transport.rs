@@ -11,6 +11,8 @@ use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, Head
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use rustls::crypto::CryptoProvider;
+use rustls_pki_types::CertificateDer;
 use tokio::sync::Semaphore;
 
 use crate::error::{DecodeDetail, Error, InvalidReason};
@@ -81,7 +83,7 @@ pub(crate) struct HttpOptions {
     pub(crate) max_concurrent_requests: usize,
     pub(crate) max_response_bytes: usize,
     pub(crate) allow_insecure_http: bool,
-    pub(crate) root_certificates: Vec<reqwest::Certificate>,
+    pub(crate) root_certificates: Vec<CertificateDer<'static>>,
 }
 
 impl Default for HttpOptions {
@@ -136,7 +138,7 @@ impl HttpOptions {
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::custom(same_origin_only))
-                .tls_certs_merge(self.root_certificates)
+                .tls_backend_preconfigured(tls_config(self.root_certificates)?)
                 .build()
                 .map_err(|source| Error::transport("build_http_client", source))?,
         };
@@ -149,6 +151,30 @@ impl HttpOptions {
         };
         Ok(Connection { http, policy: Arc::new(policy) })
     }
+}
+
+/// TLS as reqwest would set it up, but on the crypto provider the application installed
+/// process-wide or, failing that, on ring rather than reqwest's aws-lc-rs, which costs a quarter
+/// more cold build time (BENCHMARKS.md). The SDK never installs a process-wide provider itself:
+/// that would make an application's own `install_default` fail.
+///
+/// Certificates are checked against the platform's roots and `extra_roots`.
+fn tls_config(extra_roots: Vec<CertificateDer<'static>>) -> Result<rustls::ClientConfig, Error> {
+    let provider = CryptoProvider::get_default()
+        .cloned()
+        .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
+            .map_err(|source| Error::Tls { source })?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|source| Error::Tls { source })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // The SDK speaks HTTP/1.1 only (reqwest is built without HTTP/2).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Follows a redirect only within the origin of the first request, at most five times.
@@ -202,6 +228,11 @@ macro_rules! http_settings {
         /// Configure it not to follow redirects to other hosts: reqwest drops `Authorization`
         /// and `Cookie` on such a redirect, but not other credential headers. The SDK's own
         /// client follows redirects within the base URL's origin only.
+        ///
+        /// The SDK builds reqwest without a TLS crypto provider of its own (it configures ring
+        /// for its clients). Unless your application enables reqwest's `rustls` feature,
+        /// install one before building a client, or reqwest panics:
+        /// `rustls::crypto::ring::default_provider().install_default()`.
         pub fn http_client(mut self, client: reqwest::Client) -> Self {
             self.http.client = Some(client);
             self
@@ -238,9 +269,11 @@ macro_rules! http_settings {
             self
         }
 
-        /// Trusts `certificate` as a TLS root, besides the built-in ones: for servers with a
-        /// private certificate authority.
-        pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        /// Trusts `certificate` as a TLS root, besides the platform's: for servers with a
+        /// private certificate authority. Read a PEM file with
+        /// [`CertificateDer::from_pem_file`](crate::CertificateDer) (trait
+        /// [`PemObject`](crate::PemObject)).
+        pub fn add_root_certificate(mut self, certificate: crate::CertificateDer<'static>) -> Self {
             self.http.root_certificates.push(certificate);
             self
         }
@@ -504,5 +537,28 @@ mod tests {
         let shown = message(&long).unwrap();
         assert!(shown.starts_with("abx"));
         assert_eq!(shown.chars().count(), MAX_MESSAGE_CHARS);
+    }
+
+    /// The SDK's TLS runs on ring, not reqwest's costlier aws-lc-rs, unless the application
+    /// installed a process-wide provider, which then wins. (The only test here that installs
+    /// one, so the first half cannot see another test's.)
+    #[test]
+    fn tls_runs_on_ring_unless_the_application_installed_a_provider() {
+        use rustls::crypto::{CryptoProvider, ring};
+
+        let suites = |config: &rustls::ClientConfig| -> Vec<rustls::CipherSuite> {
+            config.crypto_provider().cipher_suites.iter().map(|s| s.suite()).collect()
+        };
+        let ring = ring::default_provider();
+        let config = super::tls_config(Vec::new()).unwrap();
+        assert_eq!(
+            suites(&config),
+            ring.cipher_suites.iter().map(|s| s.suite()).collect::<Vec<_>>()
+        );
+        assert_eq!(config.alpn_protocols, [b"http/1.1".to_vec()]);
+
+        let only = ring.cipher_suites[0];
+        CryptoProvider { cipher_suites: vec![only], ..ring }.install_default().unwrap();
+        assert_eq!(suites(&super::tls_config(Vec::new()).unwrap()), [only.suite()]);
     }
 }

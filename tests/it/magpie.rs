@@ -538,7 +538,7 @@ async fn a_redirect_to_another_host_is_not_followed_so_the_session_stays_home() 
 async fn a_caller_supplied_http_client_is_used() {
     let server = MockServer::start().await;
     Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
-    let http = reqwest::Client::builder().user_agent("my-app/1.0").build().unwrap();
+    let http = access_tokens_tests::reqwest_builder().user_agent("my-app/1.0").build().unwrap();
     let client = Client::builder(format!("{}{PREFIX}", server.uri()))
         .http_client(http)
         .session_token(SESSION)

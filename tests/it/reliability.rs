@@ -376,7 +376,7 @@ async fn tls_server() -> String {
     let certificate =
         CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem")).unwrap();
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).unwrap();
-    let provider = tokio_rustls::rustls::crypto::aws_lc_rs::default_provider();
+    let provider = tokio_rustls::rustls::crypto::ring::default_provider();
     let config = ServerConfig::builder_with_provider(provider.into())
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -407,7 +407,17 @@ async fn a_private_certificate_authority_can_be_trusted() {
     let error = untrusted.list_tokens().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "an unknown CA is refused: {error:?}");
 
-    let ca = reqwest::Certificate::from_pem(include_bytes!("../fixtures/tls/ca.pem")).unwrap();
+    use access_tokens::{CertificateDer, PemObject};
+    let ca = CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/ca.pem")).unwrap();
     let trusting = magpie_at(&url).add_root_certificate(ca).session_token("s").unwrap();
     assert!(trusting.list_tokens().await.unwrap().is_empty());
+}
+
+#[test]
+fn a_root_certificate_that_is_not_a_certificate_is_refused_at_build() {
+    let garbage = access_tokens::CertificateDer::from(b"not a certificate".to_vec());
+    let error = magpie_at("https://localhost").add_root_certificate(garbage).session_token("s");
+    let error = error.unwrap_err();
+    assert!(matches!(error, Error::Tls { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("cannot set up TLS: "), "{error}");
 }

@@ -259,7 +259,7 @@ impl Clients {
                 $builder.retry(RetryPolicy::NEVER).max_concurrent_requests(64)
             };
         }
-        let http = reqwest::Client::builder()
+        let http = crate::reqwest_builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())

@@ -19,6 +19,15 @@ pub async fn assert_nothing_sent(server: &MockServer) {
     assert!(requests.is_empty(), "expected no request, got {requests:#?}");
 }
 
+/// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
+/// application to do: the SDK builds reqwest without a crypto provider, and this workspace
+/// enables none, so reqwest would panic without a process-wide one.
+pub fn reqwest_builder() -> reqwest::ClientBuilder {
+    // Another test may have installed it first; either way ring is the provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 /// A header's value, or `None` when absent.
 pub fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
     request.headers.get(name).map(|value| value.to_str().expect("ASCII header"))
