@@ -154,9 +154,9 @@ impl HttpOptions {
 }
 
 /// TLS as reqwest would set it up, but on the crypto provider the application installed
-/// process-wide or, failing that, on ring rather than reqwest's aws-lc-rs, which costs a quarter
-/// more cold build time (BENCHMARKS.md). The SDK never installs a process-wide provider itself:
-/// that would make an application's own `install_default` fail.
+/// process-wide or, failing that, on ring rather than reqwest's aws-lc-rs, which nearly doubles
+/// the cold build of a small reqwest app (BENCHMARKS.md). The SDK never installs a process-wide
+/// provider itself: that would make an application's own `install_default` fail.
 ///
 /// Certificates are checked against the platform's roots and `extra_roots`.
 fn tls_config(extra_roots: Vec<CertificateDer<'static>>) -> Result<rustls::ClientConfig, Error> {

@@ -6,7 +6,7 @@ use access_tokens_tests::bench::{self, Settings};
 #[test]
 fn the_benchmark_harness_runs_every_section() {
     let rows = bench::run(Settings::SMOKE);
-    let sections: Vec<&str> = rows.iter().map(|row| row.section).collect();
+    let sections: Vec<&str> = rows.iter().map(|row| row.section.as_str()).collect();
     assert_eq!(
         sections.iter().filter(|s| s.starts_with("1.")).count(),
         8,
@@ -19,7 +19,28 @@ fn the_benchmark_harness_runs_every_section() {
             .filter(|row| !row.section.starts_with('4'))
             .all(|row| row.ratio.is_some_and(f64::is_finite))
     );
-    let report = bench::markdown(&rows, "Machine: test.", &[("5. a peer generator", "not here")]);
+    let report =
+        bench::markdown(&rows, "Machine: test.", &[("Build cost".into(), "not here".into())]);
     assert!(report.starts_with("# Benchmarks\n\nWritten by `cargo xtask bench`"));
     assert_eq!(report.matches("\n| ").count(), rows.len() + 1, "a header and a line per row");
+}
+
+/// Section 5's runner against the SDK's downstream app on both sides (the peer's needs code
+/// that only `cargo xtask bench` generates). `cargo test --workspace` builds the app, an
+/// example of this crate.
+#[test]
+fn downstream_apps_are_timed_in_alternation() {
+    let examples = std::env::current_exe().unwrap().parent().unwrap().with_file_name("examples");
+    let app = examples.join("downstream_sdk");
+    assert!(app.exists(), "{} is built by `cargo test --workspace`", app.display());
+    let rows = bench::downstream_per_call(&app, &app, 20);
+    let cases: Vec<&str> = rows.iter().map(|row| row.case.as_str()).collect();
+    assert_eq!(
+        cases,
+        [
+            "magpie list, per call: openapi-generator's client vs the SDK",
+            "magpie create, per call: openapi-generator's client vs the SDK"
+        ]
+    );
+    assert!(rows.iter().all(|row| row.ratio.is_some_and(f64::is_finite)), "{rows:?}");
 }

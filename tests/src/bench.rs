@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -49,11 +50,12 @@ impl Settings {
         Self { calls: 5, concurrent_calls: 128, decodes: 1, python: false, memory: None };
 }
 
-/// One line of the report.
-#[derive(Debug, Clone)]
+/// One line of the report. `cargo xtask bench` hands over the build-cost rows it measured as
+/// JSON of this shape.
+#[derive(Debug, Clone, Deserialize)]
 pub struct Row {
     /// Which part of the benchmark.
-    pub section: &'static str,
+    pub section: String,
     /// What was measured.
     pub case: String,
     /// The baseline's figure, e.g. a median in µs.
@@ -63,35 +65,135 @@ pub struct Row {
     /// SDK over baseline (or the baseline over the SDK, for speed-ups), when both ran.
     pub ratio: Option<f64>,
     /// The goal, as text, e.g. `≤ 1.05`.
-    pub goal: &'static str,
+    pub goal: String,
     /// Whether the ratio meets the goal.
     pub met: Option<bool>,
 }
 
 /// Runs every section and returns the rows, in order. Sequential sections run on a
 /// current-thread runtime (multi-threaded ones add noise to single calls), the concurrency
-/// section on two worker threads, and the servers on a thread of their own.
+/// section on two worker threads; each server runs on the runtime of its clients.
 pub fn run(settings: Settings) -> Vec<Row> {
-    let runtime = |workers: usize| {
-        let mut builder = match workers {
-            0 => tokio::runtime::Builder::new_current_thread(),
-            n => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                builder.worker_threads(n);
-                builder
-            }
-        };
-        builder.enable_all().build().expect("a Tokio runtime")
-    };
-    let servers = runtime(1);
-    let small = servers.block_on(MemoryServer::start(2));
-    let large = servers.block_on(MemoryServer::start(10_000));
+    // Each server runs on the runtime whose clients call it: one thread hands a request to the
+    // server and the server's answer back without waking another (on a VM, a cross-thread
+    // wake-up cost 60-70 µs a call, three times the rest, and varied from run to run).
     let sequential = runtime(0);
+    let small = sequential.block_on(MemoryServer::start(2));
+    let large = sequential.block_on(MemoryServer::start(10_000));
     let mut rows = sequential.block_on(per_call(&small, settings));
-    rows.extend(runtime(2).block_on(concurrency(&small, settings)));
+    rows.extend(runtime(2).block_on(async {
+        let server = MemoryServer::start(2).await;
+        concurrency(&server, settings).await
+    }));
     rows.extend(sequential.block_on(decoding(&large, settings)));
     rows.push(sequential.block_on(python(&small, settings)));
     rows
+}
+
+/// A Tokio runtime on the current thread (`workers` = 0) or on `workers` threads.
+fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    let mut builder = match workers {
+        0 => tokio::runtime::Builder::new_current_thread(),
+        n => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(n);
+            builder
+        }
+    };
+    builder.enable_all().build().expect("a Tokio runtime")
+}
+
+/// What `cargo xtask bench` measured before running the benchmark: build-cost rows, and the
+/// downstream apps it built (`tests/benches/downstream/`).
+#[derive(Debug, Deserialize)]
+pub struct Measured {
+    /// The rows, ready for the report.
+    pub rows: Vec<Row>,
+    /// What was left out, and how to measure it.
+    pub not_measured: Vec<(String, String)>,
+    /// The built apps.
+    pub apps: DownstreamApps,
+}
+
+/// Release binaries of the downstream apps.
+#[derive(Debug, Deserialize)]
+pub struct DownstreamApps {
+    /// The app on the SDK.
+    pub sdk: PathBuf,
+    /// The app on openapi-generator's client, when the generator could be installed.
+    pub peer: Option<PathBuf>,
+}
+
+/// Section 5's per-call comparison: the downstream apps on the SDK and on openapi-generator's
+/// client, each making `calls` Magpie list and create calls against the same in-memory server,
+/// in ten alternating runs per app so that drift in the machine hits both alike.
+pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec<Row> {
+    let servers = runtime(1);
+    let server = servers.block_on(MemoryServer::start(2));
+    let url = format!("{}/api/magpie", server.uri());
+    let per_run = calls.div_ceil(10).to_string();
+    let mut samples: HashMap<(bool, String), Vec<Duration>> = HashMap::new();
+    let mut failure = None;
+    for run in 0..10 {
+        let order = if run % 2 == 0 { [false, true] } else { [true, false] };
+        for sdk in order {
+            let app = if sdk { sdk_app } else { peer_app };
+            match run_downstream_app(app, &url, &per_run) {
+                Ok(times) => {
+                    for (op, times) in times {
+                        let times = times.into_iter().map(|us| Duration::from_secs_f64(us / 1e6));
+                        samples.entry((sdk, op)).or_default().extend(times);
+                    }
+                }
+                Err(reason) => failure = Some(reason),
+            }
+        }
+    }
+    ["list", "create"]
+        .into_iter()
+        .map(|op| {
+            let mut row = Row {
+                section: "5. a peer generator".to_owned(),
+                case: format!("magpie {op}, per call: openapi-generator's client vs the SDK"),
+                baseline: String::new(),
+                sdk: String::new(),
+                ratio: None,
+                goal: "≤ 1.05".to_owned(),
+                met: None,
+            };
+            let side = |sdk: bool| samples.get(&(sdk, op.to_owned())).cloned().unwrap_or_default();
+            let (peer, sdk) = (side(false), side(true));
+            if let Some(reason) = &failure {
+                row.baseline = format!("failed: {reason}");
+            } else if !peer.is_empty() && !sdk.is_empty() {
+                let (peer_median, peer_p99) = median_p99(peer);
+                let (sdk_median, sdk_p99) = median_p99(sdk);
+                row.baseline = format!("{peer_median:.1} µs (p99 {peer_p99:.1})");
+                row.sdk = format!("{sdk_median:.1} µs (p99 {sdk_p99:.1})");
+                row.ratio = Some(sdk_median / peer_median);
+                row.met = row.ratio.map(|ratio| ratio <= 1.05);
+            }
+            row
+        })
+        .collect()
+}
+
+/// Runs one downstream app and reads the samples it prints (see `downstream/calls.rs`).
+fn run_downstream_app(
+    app: &Path,
+    url: &str,
+    calls: &str,
+) -> Result<HashMap<String, Vec<f64>>, String> {
+    let output = std::process::Command::new(app)
+        .args([url, calls])
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", app.display()))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!("{} failed: {}", app.display(), stderr.trim()));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| format!("{} printed no samples: {e}", app.display()))
 }
 
 /// How long `call` takes.
@@ -408,7 +510,7 @@ async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
             let (sdk_median, sdk_p99) = median_p99(sdk);
             let ratio = sdk_median / hand_median;
             rows.push(Row {
-                section: "1. per call, sequential, keep-alive",
+                section: "1. per call, sequential, keep-alive".to_owned(),
                 case: format!(
                     "{} {}",
                     vendor.name(),
@@ -417,7 +519,7 @@ async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
                 baseline: format!("{hand_median:.1} µs (p99 {hand_p99:.1})"),
                 sdk: format!("{sdk_median:.1} µs (p99 {sdk_p99:.1})"),
                 ratio: Some(ratio),
-                goal: "≤ 1.05",
+                goal: "≤ 1.05".to_owned(),
                 met: Some(ratio <= 1.05),
             });
         }
@@ -457,12 +559,12 @@ async fn concurrency(server: &MemoryServer, settings: Settings) -> Vec<Row> {
             elapsed.iter().map(|(&sdk, time)| (sdk, calls / time.as_secs_f64())).collect();
         let ratio = throughput[&true] / throughput[&false];
         rows.push(Row {
-            section: "2. concurrency, 64 in flight",
+            section: "2. concurrency, 64 in flight".to_owned(),
             case: format!("{} list × {}", vendor.name(), settings.concurrent_calls),
             baseline: format!("{:.0} calls/s", throughput[&false]),
             sdk: format!("{:.0} calls/s", throughput[&true]),
             ratio: Some(ratio),
-            goal: "≥ 0.95",
+            goal: "≥ 0.95".to_owned(),
             met: Some(ratio >= 0.95),
         });
     }
@@ -510,12 +612,12 @@ async fn decoding(server: &MemoryServer, settings: Settings) -> Vec<Row> {
                 .map_or("n/a".to_owned(), |bytes| format!("{:.1} MiB", bytes as f64 / 1_048_576.0))
         };
         rows.push(Row {
-            section: "3. decoding a 10,000-token list",
+            section: "3. decoding a 10,000-token list".to_owned(),
             case: format!("{} list (peak heap)", vendor.name()),
             baseline: format!("{:.2} ms ({})", medians[&false], memory(false)),
             sdk: format!("{:.2} ms ({})", medians[&true], memory(true)),
             ratio: Some(ratio),
-            goal: "≤ 1.10",
+            goal: "≤ 1.10".to_owned(),
             met: Some(ratio <= 1.10),
         });
     }
@@ -524,12 +626,12 @@ async fn decoding(server: &MemoryServer, settings: Settings) -> Vec<Row> {
 
 async fn python(server: &MemoryServer, settings: Settings) -> Row {
     let mut row = Row {
-        section: "4. what users do today",
+        section: "4. what users do today".to_owned(),
         case: "magpie list: the seed's Python `requests` snippet vs the SDK".to_owned(),
         baseline: String::new(),
         sdk: String::new(),
         ratio: None,
-        goal: "≥ 10× faster",
+        goal: "≥ 10× faster".to_owned(),
         met: None,
     };
     if !settings.python {
@@ -585,12 +687,15 @@ fn python_has_requests() -> bool {
 }
 
 /// Renders the report, with what the machine and toolchain were.
-pub fn markdown(rows: &[Row], machine: &str, not_measured: &[(&str, &str)]) -> String {
+pub fn markdown(rows: &[Row], machine: &str, not_measured: &[(String, String)]) -> String {
     let mut out =
         String::from("# Benchmarks\n\nWritten by `cargo xtask bench`; do not edit by hand.\n\n");
     let _ = writeln!(out, "{machine}\n");
     out.push_str(
-        "| section | case | baseline | SDK | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
+        "Sections 1-3 compare hand-written reqwest (baseline) with the SDK. Elsewhere a case reads \
+         \"baseline vs subject\". The ratio is subject over baseline for times (lower is better) \
+         and for throughput (higher is better), and baseline over subject for a speed-up.\n\n\
+         | section | case | baseline | subject | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
         let ratio = row.ratio.map_or("–".to_owned(), |r| format!("{r:.3}"));
@@ -606,7 +711,7 @@ pub fn markdown(rows: &[Row], machine: &str, not_measured: &[(&str, &str)]) -> S
         );
     }
     if !not_measured.is_empty() {
-        out.push_str("\n## Not measured by this command yet\n\n");
+        out.push_str("\n## Not measured in this run\n\n");
         for (what, why) in not_measured {
             let _ = writeln!(out, "- **{what}**: {why}");
         }

@@ -2,6 +2,7 @@
 //! `cargo xtask check` fails when a snapshot is stale, a document cannot be generated, or the
 //! OpenAPI linter (Redocly CLI, pinned in `package.json`) finds an error in a document.
 
+mod bench;
 #[path = "../../sdk/codegen.rs"]
 mod codegen;
 
@@ -10,14 +11,16 @@ use std::process::{Command, ExitCode};
 
 use similar::TextDiff;
 
-const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench>
+const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [--tls-providers]>
   generate  write sdk/generated/<api>.rs from openapi/<api>.yaml
   check     fail if a snapshot differs from what the documents generate, or a document
             does not pass the OpenAPI linter (install it once with `npm ci`)
   fuzz      run the property tests (tests/it/properties.rs) on fresh random cases for
             SECONDS each (default 120), in parallel
-  bench     measure the SDK against hand-written reqwest and Python requests, and write
-            BENCHMARKS.md";
+  bench     measure what the SDK costs a downstream app to build and to call, against
+            hand-written reqwest, Python requests and openapi-generator's client, and write
+            BENCHMARKS.md (under 5 minutes on 2 cores); --tls-providers adds cold builds
+            on reqwest's other TLS stacks (2 more minutes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,7 +28,8 @@ fn main() -> ExitCode {
         ["generate"] => generate(),
         ["check"] => check_snapshots().and_then(|()| lint_documents()),
         ["fuzz"] => fuzz("120"),
-        ["bench"] => bench(),
+        ["bench"] => bench::run(&workspace_dir(), false),
+        ["bench", "--tls-providers"] => bench::run(&workspace_dir(), true),
         ["fuzz", seconds] if seconds.parse::<u32>().is_ok() => fuzz(seconds),
         _ => Err(USAGE.to_owned()),
     };
@@ -120,17 +124,6 @@ fn lint_documents() -> Result<(), String> {
     } else {
         Err("the OpenAPI linter reported errors (above)".to_owned())
     }
-}
-
-/// Runs the benchmark (tests/benches/sdk_vs_hand_written.rs), which writes BENCHMARKS.md.
-fn bench() -> Result<(), String> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(workspace_dir())
-        .args(["bench", "-p", "access-tokens-tests", "--bench", "sdk_vs_hand_written"])
-        .status()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
-    if status.success() { Ok(()) } else { Err("the benchmark failed (above)".to_owned()) }
 }
 
 /// Runs the property tests for `seconds` each, through `cargo test`.
