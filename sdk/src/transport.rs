@@ -19,6 +19,10 @@ use crate::error::{DecodeDetail, Error, InvalidReason};
 use crate::execute::{Policy, RetryPolicy};
 use crate::secret::{RawBody, Secret};
 
+/// The header progenitor adds to every request, which none of these vendors defines; removed
+/// before sending.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
 /// The most of a response body the SDK keeps when a response is not the documented one.
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 /// The most of a vendor's error message that goes into an error's `Display`.
@@ -50,7 +54,7 @@ impl Context {
         let body_less = request.body().is_none()
             && matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(API_VERSION);
         for (name, value) in &self.headers {
             headers.insert(name, value.clone());
         }

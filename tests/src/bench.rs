@@ -125,12 +125,10 @@ pub struct DownstreamApps {
 }
 
 /// Section 5's per-call comparison: the downstream apps on the SDK and on openapi-generator's
-/// client, each making `calls` Magpie list and create calls against the same in-memory server,
-/// in ten alternating runs per app so that drift in the machine hits both alike.
+/// client, each making `calls` Magpie list and create calls against the same in-memory server
+/// (on its own thread, see `downstream/calls.rs`), in ten alternating runs per app so that
+/// drift in the machine hits both alike.
 pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec<Row> {
-    let servers = runtime(1);
-    let server = servers.block_on(MemoryServer::start(2));
-    let url = format!("{}/api/magpie", server.uri());
     let per_run = calls.div_ceil(10).to_string();
     let mut samples: HashMap<(bool, String), Vec<Duration>> = HashMap::new();
     let mut failure = None;
@@ -138,7 +136,7 @@ pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec
         let order = if run % 2 == 0 { [false, true] } else { [true, false] };
         for sdk in order {
             let app = if sdk { sdk_app } else { peer_app };
-            match run_downstream_app(app, &url, &per_run) {
+            match run_downstream_app(app, &per_run) {
                 Ok(times) => {
                     for (op, times) in times {
                         let times = times.into_iter().map(|us| Duration::from_secs_f64(us / 1e6));
@@ -179,13 +177,9 @@ pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec
 }
 
 /// Runs one downstream app and reads the samples it prints (see `downstream/calls.rs`).
-fn run_downstream_app(
-    app: &Path,
-    url: &str,
-    calls: &str,
-) -> Result<HashMap<String, Vec<f64>>, String> {
+fn run_downstream_app(app: &Path, calls: &str) -> Result<HashMap<String, Vec<f64>>, String> {
     let output = std::process::Command::new(app)
-        .args([url, calls])
+        .arg(calls)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", app.display()))?;
     if !output.status.success() {

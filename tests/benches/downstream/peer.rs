@@ -8,7 +8,8 @@ use peer::apis::{access_tokens_api, configuration};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let Some((url, count)) = calls::arguments() else { return };
+    let Some(count) = calls::count() else { return };
+    let url = calls::serve().await;
     let configuration = configuration::Configuration {
         base_path: url,
         api_key: Some(configuration::ApiKey { prefix: Some("token".into()), key: "s".into() }),

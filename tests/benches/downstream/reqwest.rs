@@ -29,7 +29,8 @@ async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::RequestBuilder) ->
 
 #[tokio::main(flavor = "current_thread")]
 pub async fn main() {
-    let Some((url, count)) = calls::arguments() else { return };
+    let Some(count) = calls::count() else { return };
+    let url = calls::serve().await;
     let http = reqwest::Client::builder().build().unwrap();
     let list = || call::<Vec<AccessToken>>(http.get(format!("{url}/access-token")));
     let create = || call::<NewAccessToken>(http.post(format!("{url}/access-token")));

@@ -6,7 +6,8 @@ mod calls;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let Some((url, count)) = calls::arguments() else { return };
+    let Some(count) = calls::count() else { return };
+    let url = calls::serve().await;
     let client = access_tokens::magpie::Client::builder(url).session_token("s").unwrap();
     let list = || async { drop(client.list_tokens().await.unwrap()) };
     let create = || async { drop(client.create_token().await.unwrap()) };
