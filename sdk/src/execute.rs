@@ -171,11 +171,14 @@ fn retry_wait(
     policy: &RetryPolicy,
     attempt: u32,
 ) -> Option<Duration> {
-    let backoff = policy.backoff(attempt);
-    let jittered = backoff / 2 + backoff.mul_f64(crate::random::unit() / 2.0);
+    // Only for a retry: most calls succeed and need no random number.
+    let jittered = || {
+        let backoff = policy.backoff(attempt);
+        backoff / 2 + backoff.mul_f64(crate::random::unit() / 2.0)
+    };
     match result {
         // Refused or dropped connections; a timeout is final, so the caller's bound holds.
-        Err(e) => (e.is_connect() || (e.is_request() && !e.is_timeout())).then_some(jittered),
+        Err(e) => (e.is_connect() || (e.is_request() && !e.is_timeout())).then(jittered),
         Ok(response) => {
             let retryable = matches!(
                 response.status(),
@@ -195,7 +198,7 @@ fn retry_wait(
             match retry_after {
                 Some(wait) if wait > policy.max_retry_after => None,
                 Some(wait) => Some(wait),
-                None => Some(jittered),
+                None => Some(jittered()),
             }
         }
     }
