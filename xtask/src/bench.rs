@@ -40,12 +40,11 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
     let mut rows = Vec::new();
     let sdk_cold = sdk.cold_build()?;
     let ring_cold = reqwest_ring.cold_build();
-    rows.push(ratio_row(
+    rows.push(builds_row(
         "Build cost",
         "cold `cargo build --release` of a tiny app: reqwest alone (rustls + ring) vs access-tokens",
         &ring_cold,
-        sdk_cold,
-        "report",
+        &Ok(sdk_cold),
     ));
     let no_op = sdk.build()?;
     rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, 1.0));
@@ -79,13 +78,18 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
                  features = [\"json\", \"native-tls\"] }}"
             ),
         )?;
-        rows.push(tls_row(
-            "rustls + aws-lc-rs (reqwest's default)",
+        rows.push(builds_row(
+            "TLS provider",
+            concat!(
+                "cold build of the reqwest app: ring vs ",
+                "rustls + aws-lc-rs (reqwest's default)"
+            ),
             &ring_cold,
             &aws_lc.cold_build(),
         ));
-        rows.push(tls_row(
-            "native-tls (the system's OpenSSL)",
+        rows.push(builds_row(
+            "TLS provider",
+            concat!("cold build of the reqwest app: ring vs ", "native-tls (the system's OpenSSL)"),
             &ring_cold,
             &native_tls.cold_build(),
         ));
@@ -94,12 +98,11 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
     let peer = apps.peer().and_then(|peer| Ok((peer.cold_build()?, peer)));
     let peer_binary = match &peer {
         Ok((peer_cold, peer)) => {
-            rows.push(ratio_row(
+            rows.push(builds_row(
                 "5. a peer generator",
                 "cold `cargo build --release` of the tiny app: openapi-generator's client vs access-tokens",
                 &Ok(*peer_cold),
-                sdk_cold,
-                "report",
+                &Ok(sdk_cold),
             ));
             Some(peer.binary())
         }
@@ -145,20 +148,24 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
 const REQWEST_APP_DEPENDENCIES: &str = "serde = { version = \"1\", features = [\"derive\"] }\n\
      serde_json = \"1\"";
 
-/// A row comparing two cold builds; `baseline` may have failed.
-fn ratio_row(
+/// A row comparing two cold builds, either of which may have failed; the ratio is
+/// `subject` over `baseline`.
+fn builds_row(
     section: &str,
     case: &str,
     baseline: &Result<Duration, String>,
-    sdk: Duration,
-    goal: &str,
+    subject: &Result<Duration, String>,
 ) -> Value {
-    let (baseline, ratio) = match baseline {
-        Ok(time) => (seconds(*time), Some(sdk.as_secs_f64() / time.as_secs_f64())),
-        Err(reason) => (format!("failed: {reason}"), None),
+    let show = |time: &Result<Duration, String>| match time {
+        Ok(time) => seconds(*time),
+        Err(reason) => format!("failed: {reason}"),
     };
-    json!({ "section": section, "case": case, "baseline": baseline, "sdk": seconds(sdk),
-            "ratio": ratio, "goal": goal, "met": null })
+    let ratio = match (baseline, subject) {
+        (Ok(baseline), Ok(subject)) => Some(subject.as_secs_f64() / baseline.as_secs_f64()),
+        _ => None,
+    };
+    json!({ "section": section, "case": case, "baseline": show(baseline), "sdk": show(subject),
+            "ratio": ratio, "goal": "report", "met": null })
 }
 
 /// A rebuild of the SDK app against a goal in seconds.
@@ -166,21 +173,6 @@ fn goal_row(case: &str, time: Duration, goal_seconds: f64) -> Value {
     json!({ "section": "Build cost", "case": case, "baseline": "–", "sdk": seconds(time),
             "ratio": null, "goal": format!("< {goal_seconds} s"),
             "met": time.as_secs_f64() < goal_seconds })
-}
-
-/// A TLS provider's cold build of the reqwest app, against ring's.
-fn tls_row(case: &str, ring: &Result<Duration, String>, cold: &Result<Duration, String>) -> Value {
-    let show = |time: &Result<Duration, String>| match time {
-        Ok(time) => seconds(*time),
-        Err(reason) => format!("failed: {reason}"),
-    };
-    let ratio = match (ring, cold) {
-        (Ok(ring), Ok(cold)) => Some(cold.as_secs_f64() / ring.as_secs_f64()),
-        _ => None,
-    };
-    json!({ "section": "TLS provider", "case": format!("cold build of the reqwest app: ring vs {case}"),
-            "baseline": show(ring), "sdk": show(cold), "ratio": ratio, "goal": "report",
-            "met": null })
 }
 
 fn skipped_row(section: &str, case: &str, reason: &str) -> Value {
