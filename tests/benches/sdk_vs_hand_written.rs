@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use access_tokens_tests::bench::{self, Measured, MemoryProbe, Settings};
+use access_tokens_tests::bench::{self, AppPair, Measured, MemoryProbe, Settings};
 use peak_alloc::PeakAlloc;
 
 /// Counts allocations, for the decoding section's peak memory.
@@ -19,19 +19,35 @@ fn main() {
     };
     let mut rows = bench::run(Settings { memory: Some(memory), ..Settings::FULL });
     let mut not_measured = Vec::new();
+    let mut command = "cargo bench -p access-tokens-tests --bench sdk_vs_hand_written".to_owned();
     match std::env::var_os("ACCESS_TOKENS_BENCH_MEASURED") {
         Some(path) => {
             let text = std::fs::read(&path).expect("cargo xtask bench wrote its measurements");
             let measured: Measured = serde_json::from_slice(&text).expect("measurements as JSON");
-            if let Some(peer) = &measured.apps.peer {
-                rows.extend(bench::downstream_per_call(
-                    &measured.apps.sdk,
-                    peer,
-                    Settings::FULL.calls,
-                ));
+            let apps = &measured.apps;
+            if let Some(peer) = &apps.peer {
+                let pair = AppPair {
+                    section: "5. a peer generator",
+                    versus: "openapi-generator's client vs the SDK",
+                    baseline: peer,
+                    subject: &apps.sdk,
+                    goal: Some(1.05),
+                };
+                rows.extend(bench::downstream_per_call(&pair, Settings::FULL.calls));
+            }
+            if let Some(before) = &apps.before {
+                let pair = AppPair {
+                    section: "Before/after",
+                    versus: &format!("access-tokens at {} vs now", before.revision),
+                    baseline: &before.binary,
+                    subject: &apps.sdk,
+                    goal: None,
+                };
+                rows.extend(bench::downstream_per_call(&pair, Settings::FULL.calls));
             }
             rows.extend(measured.rows);
             not_measured.extend(measured.not_measured);
+            command = measured.command;
         }
         None => not_measured.push((
             "Build cost, TLS providers and 5. a peer generator".to_owned(),
@@ -39,14 +55,15 @@ fn main() {
                 .to_owned(),
         )),
     }
-    // Sections in order: the numbered ones, then build cost, then TLS.
+    // Sections in order: the numbered ones, then build cost, TLS, and before/after.
     rows.sort_by_key(|row| match row.section.as_bytes()[0] {
         digit @ b'0'..=b'9' => digit,
         _ if row.section.starts_with("Build") => b'A',
-        _ => b'B',
+        _ if row.section.starts_with("TLS") => b'B',
+        _ => b'C',
     });
     let machine = machine();
-    let report = bench::markdown(&rows, &machine, &not_measured);
+    let report = bench::markdown(&rows, &command, &machine, &not_measured);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md");
     std::fs::write(path, &report).expect("BENCHMARKS.md is writable");
     print!("{report}");

@@ -1,7 +1,7 @@
 //! The benchmark harness runs end to end, for a few iterations, so that it cannot rot. Its
 //! timings are reported by `cargo xtask bench`, never asserted.
 
-use access_tokens_tests::bench::{self, Settings};
+use access_tokens_tests::bench::{self, AppPair, Settings};
 
 #[test]
 fn the_benchmark_harness_runs_every_section() {
@@ -19,9 +19,9 @@ fn the_benchmark_harness_runs_every_section() {
             .filter(|row| !row.section.starts_with('4'))
             .all(|row| row.ratio.is_some_and(f64::is_finite))
     );
-    let report =
-        bench::markdown(&rows, "Machine: test.", &[("Build cost".into(), "not here".into())]);
-    assert!(report.starts_with("# Benchmarks\n\nWritten by `cargo xtask bench`"));
+    let not_measured = [("Build cost".into(), "not here".into())];
+    let report = bench::markdown(&rows, "cargo xtask bench", "Machine: test.", &not_measured);
+    assert!(report.starts_with("# Benchmarks\n\nWritten by `cargo xtask bench`;"));
     assert_eq!(report.matches("\n| ").count(), rows.len() + 1, "a header and a line per row");
 }
 
@@ -33,14 +33,19 @@ fn downstream_apps_are_timed_in_alternation() {
     let examples = std::env::current_exe().unwrap().parent().unwrap().with_file_name("examples");
     let app = examples.join("downstream_sdk");
     assert!(app.exists(), "{} is built by `cargo test --workspace`", app.display());
-    let rows = bench::downstream_per_call(&app, &app, 20);
+    let pair = AppPair {
+        section: "5. a peer generator",
+        versus: "one app vs itself",
+        baseline: &app,
+        subject: &app,
+        goal: Some(1.05),
+    };
+    let rows = bench::downstream_per_call(&pair, 20);
     let cases: Vec<&str> = rows.iter().map(|row| row.case.as_str()).collect();
     assert_eq!(
         cases,
-        [
-            "magpie list, per call: openapi-generator's client vs the SDK",
-            "magpie create, per call: openapi-generator's client vs the SDK"
-        ]
+        ["magpie list, per call: one app vs itself", "magpie create, per call: one app vs itself"]
     );
     assert!(rows.iter().all(|row| row.ratio.is_some_and(f64::is_finite)), "{rows:?}");
+    assert!(rows.iter().all(|row| row.goal == "≤ 1.05" && row.met.is_some()), "{rows:?}");
 }

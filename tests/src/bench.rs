@@ -29,25 +29,30 @@ pub struct MemoryProbe {
 /// How much to measure.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Sequential calls per case and side, after as many again for warm-up.
+    /// Sequential calls per case and side, after a ninth as many for warm-up.
     pub calls: usize,
     /// Calls per side in the concurrency section, 64 in flight.
     pub concurrent_calls: usize,
     /// Decodes of the 10,000-token list per vendor and side.
     pub decodes: usize,
-    /// Whether to run the Python `requests` baseline.
-    pub python: bool,
+    /// Calls per variant of the Python `requests` baseline (a thousand times slower); 0 skips it.
+    pub python_calls: usize,
     /// How to measure peak memory, if the program can.
     pub memory: Option<MemoryProbe>,
 }
 
 impl Settings {
     /// The full run of `cargo xtask bench`.
-    pub const FULL: Self =
-        Self { calls: 2000, concurrent_calls: 20_000, decodes: 15, python: true, memory: None };
+    pub const FULL: Self = Self {
+        calls: 10_000,
+        concurrent_calls: 20_000,
+        decodes: 15,
+        python_calls: 2000,
+        memory: None,
+    };
     /// A few iterations, so that a test can keep the harness from rotting.
     pub const SMOKE: Self =
-        Self { calls: 5, concurrent_calls: 128, decodes: 1, python: false, memory: None };
+        Self { calls: 5, concurrent_calls: 128, decodes: 1, python_calls: 0, memory: None };
 }
 
 /// One line of the report. `cargo xtask bench` hands over the build-cost rows it measured as
@@ -113,6 +118,8 @@ pub struct Measured {
     pub not_measured: Vec<(String, String)>,
     /// The built apps.
     pub apps: DownstreamApps,
+    /// The command line that measured them, for the report.
+    pub command: String,
 }
 
 /// Release binaries of the downstream apps.
@@ -122,25 +129,50 @@ pub struct DownstreamApps {
     pub sdk: PathBuf,
     /// The app on openapi-generator's client, when the generator could be installed.
     pub peer: Option<PathBuf>,
+    /// The app on the SDK as it was at an earlier revision, when asked for (`--before`).
+    pub before: Option<EarlierSdk>,
 }
 
-/// Section 5's per-call comparison: the downstream apps on the SDK and on openapi-generator's
-/// client, each making `calls` Magpie list and create calls against the same in-memory server
-/// (on its own thread, see `downstream/calls.rs`), in ten alternating runs per app so that
-/// drift in the machine hits both alike.
-pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec<Row> {
+/// The SDK app built on the SDK at an earlier git revision.
+#[derive(Debug, Deserialize)]
+pub struct EarlierSdk {
+    /// The revision's short commit id.
+    pub revision: String,
+    /// The app's release binary.
+    pub binary: PathBuf,
+}
+
+/// Two downstream apps to time alike, and how the report names them.
+#[derive(Debug)]
+pub struct AppPair<'a> {
+    /// The report section of the rows.
+    pub section: &'a str,
+    /// "baseline vs subject", ending each row's case.
+    pub versus: &'a str,
+    /// The app the ratio divides by.
+    pub baseline: &'a Path,
+    /// The app measured against it.
+    pub subject: &'a Path,
+    /// The highest subject/baseline ratio that meets the goal, if there is one.
+    pub goal: Option<f64>,
+}
+
+/// Per-call comparison of two downstream apps, each making `calls` Magpie list and create calls
+/// against the same in-memory server (on its own thread, see `downstream/calls.rs`), in ten
+/// alternating runs per app so that drift in the machine hits both alike.
+pub fn downstream_per_call(pair: &AppPair<'_>, calls: usize) -> Vec<Row> {
     let per_run = calls.div_ceil(10).to_string();
     let mut samples: HashMap<(bool, String), Vec<Duration>> = HashMap::new();
     let mut failure = None;
     for run in 0..10 {
         let order = if run % 2 == 0 { [false, true] } else { [true, false] };
-        for sdk in order {
-            let app = if sdk { sdk_app } else { peer_app };
+        for subject in order {
+            let app = if subject { pair.subject } else { pair.baseline };
             match run_downstream_app(app, &per_run) {
                 Ok(times) => {
                     for (op, times) in times {
                         let times = times.into_iter().map(|us| Duration::from_secs_f64(us / 1e6));
-                        samples.entry((sdk, op)).or_default().extend(times);
+                        samples.entry((subject, op)).or_default().extend(times);
                     }
                 }
                 Err(reason) => failure = Some(reason),
@@ -151,25 +183,27 @@ pub fn downstream_per_call(sdk_app: &Path, peer_app: &Path, calls: usize) -> Vec
         .into_iter()
         .map(|op| {
             let mut row = Row {
-                section: "5. a peer generator".to_owned(),
-                case: format!("magpie {op}, per call: openapi-generator's client vs the SDK"),
+                section: pair.section.to_owned(),
+                case: format!("magpie {op}, per call: {}", pair.versus),
                 baseline: String::new(),
                 sdk: String::new(),
                 ratio: None,
-                goal: "≤ 1.05".to_owned(),
+                goal: pair.goal.map_or("report".to_owned(), |goal| format!("≤ {goal:.2}")),
                 met: None,
             };
-            let side = |sdk: bool| samples.get(&(sdk, op.to_owned())).cloned().unwrap_or_default();
-            let (peer, sdk) = (side(false), side(true));
+            let side =
+                |subject: bool| samples.get(&(subject, op.to_owned())).cloned().unwrap_or_default();
+            let (baseline, subject) = (side(false), side(true));
             if let Some(reason) = &failure {
                 row.baseline = format!("failed: {reason}");
-            } else if !peer.is_empty() && !sdk.is_empty() {
-                let (peer_median, peer_p99) = median_p99(peer);
-                let (sdk_median, sdk_p99) = median_p99(sdk);
-                row.baseline = format!("{peer_median:.1} µs (p99 {peer_p99:.1})");
-                row.sdk = format!("{sdk_median:.1} µs (p99 {sdk_p99:.1})");
-                row.ratio = Some(sdk_median / peer_median);
-                row.met = row.ratio.map(|ratio| ratio <= 1.05);
+            } else if !baseline.is_empty() && !subject.is_empty() {
+                let (baseline_median, baseline_p99) = median_p99(baseline);
+                let (subject_median, subject_p99) = median_p99(subject);
+                row.baseline = format!("{baseline_median:.1} µs (p99 {baseline_p99:.1})");
+                row.sdk = format!("{subject_median:.1} µs (p99 {subject_p99:.1})");
+                let ratio = subject_median / baseline_median;
+                row.ratio = Some(ratio);
+                row.met = pair.goal.map(|goal| ratio <= goal);
             }
             row
         })
@@ -472,6 +506,17 @@ fn median_p99(mut samples: Vec<Duration>) -> (f64, f64) {
 
 async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
     let clients = Clients::new(server);
+    let per_round = settings.calls.div_ceil(9);
+    // Every path once before any is timed, so that the first case does not pay for the
+    // machine waking up (it read 5-8% slower than the rest without this).
+    for vendor in VENDORS {
+        for op in [Op::List, Op::Create] {
+            for _ in 0..per_round {
+                clients.hand(vendor, op).await;
+                clients.sdk(vendor, op).await;
+            }
+        }
+    }
     let mut rows = Vec::new();
     for vendor in VENDORS {
         for op in [Op::List, Op::Create] {
@@ -480,7 +525,6 @@ async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
             // while each block keeps its path hot (alternating single calls would let the
             // server's thread sleep between them and hide both sides' costs in its wake-up).
             // The first round warms connections, caches and the allocator and is not recorded.
-            let per_round = settings.calls.div_ceil(9);
             for round in 0..10 {
                 for sdk_side in [false, true] {
                     for _ in 0..per_round {
@@ -628,7 +672,7 @@ async fn python(server: &MemoryServer, settings: Settings) -> Row {
         goal: "≥ 10× faster".to_owned(),
         met: None,
     };
-    if !settings.python {
+    if settings.python_calls == 0 {
         row.baseline = "skipped (not asked for)".to_owned();
         return row;
     }
@@ -647,7 +691,7 @@ async fn python(server: &MemoryServer, settings: Settings) -> Row {
         return row;
     }
     let output = tokio::process::Command::new("python3")
-        .args([script, &url, &settings.calls.to_string()])
+        .args([script, &url, &settings.python_calls.to_string()])
         .output()
         .await
         .expect("python3 ran before");
@@ -660,7 +704,7 @@ async fn python(server: &MemoryServer, settings: Settings) -> Row {
     };
     let clients = Clients::new(server);
     let mut samples = Vec::new();
-    for _ in 0..settings.calls {
+    for _ in 0..settings.python_calls {
         samples.push(timed(clients.sdk(Vendor::Magpie, Op::List)).await);
     }
     let sdk = median_p99(samples).0;
@@ -681,9 +725,13 @@ fn python_has_requests() -> bool {
 }
 
 /// Renders the report, with what the machine and toolchain were.
-pub fn markdown(rows: &[Row], machine: &str, not_measured: &[(String, String)]) -> String {
-    let mut out =
-        String::from("# Benchmarks\n\nWritten by `cargo xtask bench`; do not edit by hand.\n\n");
+pub fn markdown(
+    rows: &[Row],
+    command: &str,
+    machine: &str,
+    not_measured: &[(String, String)],
+) -> String {
+    let mut out = format!("# Benchmarks\n\nWritten by `{command}`; do not edit by hand.\n\n");
     let _ = writeln!(out, "{machine}\n");
     out.push_str(
         "Sections 1-3 compare hand-written reqwest (baseline) with the SDK. Elsewhere a case reads \

@@ -15,17 +15,53 @@ use serde_json::{Value, json};
 /// The openapi-generator release the peer client comes from (its PyPI package bundles the jar).
 const OPENAPI_GENERATOR: &str = "openapi-generator-cli==7.26.0";
 
-/// Measures the build cost and the peer generator, then runs the runtime benchmark with them.
-/// `tls_providers` adds cold builds of the reqwest app on aws-lc-rs and on native-tls, the
-/// measurements behind the SDK's choice of ring (two more minutes on 2 cores).
-pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
+/// What a run measures besides the default sections.
+pub struct Options {
+    /// Cold builds of the reqwest app on aws-lc-rs and on native-tls, the measurements behind
+    /// the SDK's choice of ring.
+    tls_providers: bool,
+    /// A git revision whose SDK is built and called like today's, for before/after figures.
+    before: Option<String>,
+}
+
+impl Options {
+    /// Reads `[--tls-providers] [--before REV]`; `None` for anything else.
+    pub fn parse(args: &[&str]) -> Option<Self> {
+        let mut options = Options { tls_providers: false, before: None };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            match *arg {
+                "--tls-providers" => options.tls_providers = true,
+                "--before" => options.before = Some((*args.next()?).to_owned()),
+                _ => return None,
+            }
+        }
+        Some(options)
+    }
+
+    /// The command that runs with these options, as the report names it.
+    fn command(&self) -> String {
+        let mut command = "cargo xtask bench".to_owned();
+        if self.tls_providers {
+            command.push_str(" --tls-providers");
+        }
+        if let Some(revision) = &self.before {
+            command.push_str(&format!(" --before {revision}"));
+        }
+        command
+    }
+}
+
+/// Measures the build cost and the peer generator (and what `options` add), then runs the
+/// runtime benchmark with them.
+pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     let started = Instant::now();
     let scratch = workspace.join("target/bench-apps");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let apps = Apps { workspace: workspace.to_owned(), scratch: scratch.clone() };
 
-    let sdk_package = apps.package_sdk()?;
+    let sdk_package = package_sdk(workspace, &scratch)?;
     let sdk =
         apps.app("sdk", "sdk.rs", &format!("access-tokens = {{ path = {:?} }}", sdk_package))?;
     let reqwest_ring = apps.app(
@@ -48,12 +84,18 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
     ));
     let no_op = sdk.build()?;
     rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, 1.0));
+    // A release rebuild after a document edit is the SDK crate's compile plus what any change
+    // costs the app (its own compile and link), shown side by side.
+    sdk.touch_source()?;
+    let own_edit = sdk.build()?;
     edit_magpie_document(&sdk_package)?;
     let edited = sdk.build()?;
-    rows.push(goal_row(
-        "rebuild of the app after editing openapi/magpie.yaml (release)",
-        edited,
-        5.0,
+    rows.push(builds_row(
+        "Build cost",
+        "`cargo build --release` of the app after editing its own source vs after editing \
+         openapi/magpie.yaml",
+        &Ok(own_edit),
+        &Ok(edited),
     ));
     let edited = workspace_edit_rebuild(workspace)?;
     rows.push(goal_row(
@@ -62,7 +104,7 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
         5.0,
     ));
 
-    if tls_providers {
+    if options.tls_providers {
         let aws_lc = apps.app(
             "reqwest-aws-lc-rs",
             "reqwest.rs",
@@ -116,7 +158,27 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
         }
     };
 
-    let not_measured: Vec<[&str; 2]> = if tls_providers {
+    let before = options.before.as_deref().map(|revision| {
+        let app = apps.before(revision);
+        let cold = app.as_ref().map_err(Clone::clone).and_then(|(_, app)| app.cold_build());
+        let case = |revision: &str| {
+            format!(
+                "cold `cargo build --release` of the tiny app: access-tokens at {revision} vs now"
+            )
+        };
+        match (app, cold) {
+            (Ok((commit, app)), Ok(cold)) => {
+                rows.push(builds_row("Before/after", &case(&commit), &Ok(cold), &Ok(sdk_cold)));
+                json!({ "revision": commit, "binary": app.binary() })
+            }
+            (Err(reason), _) | (_, Err(reason)) => {
+                rows.push(builds_row("Before/after", &case(revision), &Err(reason), &Ok(sdk_cold)));
+                Value::Null
+            }
+        }
+    });
+
+    let not_measured: Vec<[&str; 2]> = if options.tls_providers {
         Vec::new()
     } else {
         vec![[
@@ -127,7 +189,8 @@ pub fn run(workspace: &Path, tls_providers: bool) -> Result<(), String> {
     let measured = json!({
         "rows": rows,
         "not_measured": not_measured,
-        "apps": { "sdk": sdk.binary(), "peer": peer_binary },
+        "apps": { "sdk": sdk.binary(), "peer": peer_binary, "before": before },
+        "command": options.command(),
     });
     let measured_path = scratch.join("measured.json");
     std::fs::write(&measured_path, measured.to_string())
@@ -230,11 +293,41 @@ fn workspace_edit_rebuild(workspace: &Path) -> Result<Duration, String> {
     Ok(elapsed)
 }
 
+/// Packages the SDK of the workspace at `workspace` as `cargo package` ships it and unpacks it
+/// into `into`; returns the package's folder.
+fn package_sdk(workspace: &Path, into: &Path) -> Result<PathBuf, String> {
+    succeed(cargo().current_dir(workspace).args([
+        "package",
+        "--quiet",
+        "--no-verify",
+        "--allow-dirty",
+        "-p",
+        "access-tokens",
+    ]))?;
+    // The archive just written, whatever the SDK's version.
+    let packages = workspace.join("target/package");
+    let archive = std::fs::read_dir(&packages)
+        .map_err(|e| format!("{}: {e}", packages.display()))?
+        .filter_map(|entry| entry.ok()?.path().into())
+        .filter(|path: &PathBuf| {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| n.starts_with("access-tokens-") && n.ends_with(".crate"))
+        })
+        .max_by_key(|path| path.metadata().and_then(|m| m.modified()).ok())
+        .ok_or("cargo package wrote no access-tokens archive")?;
+    std::fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
+    succeed(Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(into))?;
+    let name = archive.file_stem().expect("a file name").to_owned();
+    Ok(into.join(name))
+}
+
 /// One downstream app: a folder with a manifest whose binary is a file in
 /// `tests/benches/downstream/`.
 struct App {
     dir: PathBuf,
     name: String,
+    /// The binary's source file.
+    source: PathBuf,
 }
 
 /// The cargo that runs this program.
@@ -243,35 +336,20 @@ fn cargo() -> Command {
 }
 
 impl Apps {
-    /// Packages the SDK and unpacks it into the scratch folder.
-    fn package_sdk(&self) -> Result<PathBuf, String> {
-        succeed(cargo().current_dir(&self.workspace).args([
-            "package",
-            "--quiet",
-            "--no-verify",
-            "--allow-dirty",
-            "-p",
-            "access-tokens",
-        ]))?;
-        // The archive just written, whatever the SDK's version.
-        let packages = self.workspace.join("target/package");
-        let archive = std::fs::read_dir(&packages)
-            .map_err(|e| format!("{}: {e}", packages.display()))?
-            .filter_map(|entry| entry.ok()?.path().into())
-            .filter(|path: &PathBuf| {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                name.is_some_and(|n| n.starts_with("access-tokens-") && n.ends_with(".crate"))
-            })
-            .max_by_key(|path| path.metadata().and_then(|m| m.modified()).ok())
-            .ok_or("cargo package wrote no access-tokens archive")?;
-        succeed(Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(&self.scratch))?;
-        let name = archive.file_stem().expect("a file name").to_owned();
-        Ok(self.scratch.join(name))
-    }
-
     /// Writes an app that builds `source` with `dependencies` (and Tokio), with the workspace's
     /// lock file so that shared crates have the versions the SDK is tested with.
     fn app(&self, name: &str, source: &str, dependencies: &str) -> Result<App, String> {
+        self.app_locked(name, source, dependencies, &self.workspace.join("Cargo.lock"))
+    }
+
+    /// [`Apps::app`] with the lock file at `lock`.
+    fn app_locked(
+        &self,
+        name: &str,
+        source: &str,
+        dependencies: &str,
+        lock: &Path,
+    ) -> Result<App, String> {
         let dir = self.scratch.join(name);
         let source = self.workspace.join("tests/benches/downstream").join(source);
         let manifest = format!(
@@ -285,10 +363,36 @@ impl Apps {
         };
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         write("Cargo.toml", manifest.as_bytes())?;
-        let lock = std::fs::read(self.workspace.join("Cargo.lock"))
-            .map_err(|e| format!("Cargo.lock: {e}"))?;
+        let lock = std::fs::read(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
         write("Cargo.lock", &lock)?;
-        Ok(App { dir, name: name.to_owned() })
+        Ok(App { dir, name: name.to_owned(), source })
+    }
+
+    /// The SDK app on the SDK as it was at git revision `revision`, packaged the same way, with
+    /// that revision's lock file; returns the revision's short commit id too.
+    fn before(&self, revision: &str) -> Result<(String, App), String> {
+        let git = || {
+            let mut git = Command::new("git");
+            git.arg("-C").arg(&self.workspace);
+            git
+        };
+        let commit = git()
+            .args(["rev-parse", "--short", &format!("{revision}^{{commit}}")])
+            .output()
+            .ok()
+            .filter(|output| output.status.success())
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .ok_or_else(|| format!("no git revision {revision} here"))?;
+        let source = self.scratch.join("before-workspace");
+        let archive = self.scratch.join("before-workspace.tar");
+        succeed(git().args(["archive", "--output"]).arg(&archive).arg(&commit))?;
+        std::fs::create_dir_all(&source).map_err(|e| format!("{}: {e}", source.display()))?;
+        succeed(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&source))?;
+        let package = package_sdk(&source, &self.scratch.join("before"))?;
+        let dependency = format!("access-tokens = {{ path = {package:?} }}");
+        let app =
+            self.app_locked("sdk-before", "sdk.rs", &dependency, &source.join("Cargo.lock"))?;
+        Ok((commit, app))
     }
 
     /// Generates openapi-generator's Rust client from `openapi/magpie.yaml` (installing the
@@ -340,6 +444,14 @@ impl App {
         Ok(started.elapsed())
     }
 
+    /// Marks the app's source as changed, as an edit would.
+    fn touch_source(&self) -> Result<(), String> {
+        let source = std::fs::File::options().append(true).open(&self.source);
+        source
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()))
+            .map_err(|e| format!("{}: {e}", self.source.display()))
+    }
+
     fn binary(&self) -> PathBuf {
         self.dir.join("target/release").join(&self.name)
     }
@@ -354,4 +466,21 @@ fn succeed(command: &mut Command) -> Result<(), String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("no error output");
     Err(first.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+
+    #[test]
+    fn options_name_the_command_that_ran() {
+        let parsed = |args: &[&str]| Options::parse(args).map(|options| options.command());
+        assert_eq!(parsed(&[]).as_deref(), Some("cargo xtask bench"));
+        assert_eq!(
+            parsed(&["--before", "e23cbb2", "--tls-providers"]).as_deref(),
+            Some("cargo xtask bench --tls-providers --before e23cbb2")
+        );
+        assert_eq!(parsed(&["--before"]), None, "a revision is required");
+        assert_eq!(parsed(&["--tls"]), None);
+    }
 }

@@ -11,7 +11,8 @@ use std::process::{Command, ExitCode};
 
 use similar::TextDiff;
 
-const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [--tls-providers]>
+const USAGE: &str =
+    "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [--tls-providers] [--before REV]>
   generate  write sdk/generated/<api>.rs from openapi/<api>.yaml
   check     fail if a snapshot differs from what the documents generate, or a document
             does not pass the OpenAPI linter (install it once with `npm ci`)
@@ -19,8 +20,10 @@ const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [--
             SECONDS each (default 120), in parallel
   bench     measure what the SDK costs a downstream app to build and to call, against
             hand-written reqwest, Python requests and openapi-generator's client, and write
-            BENCHMARKS.md (under 5 minutes on 2 cores); --tls-providers adds cold builds
-            on reqwest's other TLS stacks (2 more minutes)";
+            BENCHMARKS.md (under 5 minutes on 2 cores once the workspace is built);
+            --tls-providers adds cold builds on reqwest's other TLS stacks (2 more minutes);
+            --before REV adds the SDK as it was at git revision REV, built and called the
+            same way, for before/after figures (2 more minutes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,8 +31,9 @@ fn main() -> ExitCode {
         ["generate"] => generate(),
         ["check"] => check_snapshots().and_then(|()| lint_documents()),
         ["fuzz"] => fuzz("120"),
-        ["bench"] => bench::run(&workspace_dir(), false),
-        ["bench", "--tls-providers"] => bench::run(&workspace_dir(), true),
+        ["bench", ref options @ ..] => bench::Options::parse(options)
+            .ok_or_else(|| USAGE.to_owned())
+            .and_then(|options| bench::run(&workspace_dir(), &options)),
         ["fuzz", seconds] if seconds.parse::<u32>().is_ok() => fuzz(seconds),
         _ => Err(USAGE.to_owned()),
     };
