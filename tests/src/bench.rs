@@ -29,7 +29,7 @@ pub struct MemoryProbe {
 /// How much to measure.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Sequential calls per case and side, after a ninth as many for warm-up.
+    /// Sequential calls per case and side, after 50 for warm-up.
     pub calls: usize,
     /// Calls per side in the concurrency section, 64 in flight.
     pub concurrent_calls: usize,
@@ -506,7 +506,11 @@ fn median_p99(mut samples: Vec<Duration>) -> (f64, f64) {
 
 async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
     let clients = Clients::new(server);
-    let per_round = settings.calls.div_ceil(9);
+    // Blocks of calls alternate, so that drift in the machine hits both sides alike while each
+    // block keeps its path hot. Short blocks: with 25 ms ones, a VM's stolen time landed on
+    // one side's blocks often enough to move a median by 10-25%.
+    let per_round = settings.calls.clamp(1, 50);
+    let rounds = settings.calls.div_ceil(per_round);
     // Every path once before any is timed, so that the first case does not pay for the
     // machine waking up (it read 5-8% slower than the rest without this).
     for vendor in VENDORS {
@@ -521,11 +525,8 @@ async fn per_call(server: &MemoryServer, settings: Settings) -> Vec<Row> {
     for vendor in VENDORS {
         for op in [Op::List, Op::Create] {
             let (mut hand, mut sdk) = (Vec::new(), Vec::new());
-            // Blocks of calls alternate, so that drift in the machine hits both sides alike
-            // while each block keeps its path hot (alternating single calls would let the
-            // server's thread sleep between them and hide both sides' costs in its wake-up).
             // The first round warms connections, caches and the allocator and is not recorded.
-            for round in 0..10 {
+            for round in 0..=rounds {
                 for sdk_side in [false, true] {
                     for _ in 0..per_round {
                         let call = async {
