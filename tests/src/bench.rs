@@ -820,16 +820,8 @@ async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
     loop {
         // Read until a whole request (head and body) is buffered.
         let (head_end, length) = loop {
-            if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-                let length = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
-                if buffer.len() >= end + 4 + length {
-                    break (end, length);
-                }
+            if let Some(request) = crate::buffered_request(&buffer) {
+                break request;
             }
             match socket.read(&mut chunk).await {
                 Ok(0) | Err(_) => return,
