@@ -419,7 +419,11 @@ impl Apps {
             .arg(&client)
             .arg("--additional-properties=packageName=peer,library=reqwest,reqwestDefaultFeatures=rustls"))
         .map_err(|e| format!("openapi-generator failed: {e}"))?;
-        self.app("peer", "peer.rs", &format!("peer = {{ path = {client:?} }}"))
+        // reqwest as the client already has it, for the app to give it the SDK's settings.
+        let dependencies = format!(
+            "peer = {{ path = {client:?} }}\nreqwest = {{ version = \"0.13\", default-features = false }}"
+        );
+        self.app("peer", "peer.rs", &dependencies)
     }
 }
 

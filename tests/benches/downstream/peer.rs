@@ -4,14 +4,23 @@
 #[path = "calls.rs"]
 mod calls;
 
+use std::time::Duration;
+
 use peer::apis::{access_tokens_api, configuration};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Some(count) = calls::count() else { return };
     let url = calls::serve().await;
+    // The SDK's default timeouts, so that both clients arm the same timers on each call.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
     let configuration = configuration::Configuration {
         base_path: url,
+        client,
         api_key: Some(configuration::ApiKey { prefix: Some("token".into()), key: "s".into() }),
         ..Default::default()
     };
