@@ -34,9 +34,13 @@
 //! # }
 //! ```
 
+#[cfg(feature = "bamboo")]
 mod bamboo;
+#[cfg(feature = "entuity")]
 mod entuity;
+#[cfg(feature = "insight")]
 mod insight;
+#[cfg(feature = "magpie")]
 mod magpie;
 
 use std::collections::VecDeque;
@@ -48,9 +52,13 @@ use serde::Serialize;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+#[cfg(feature = "bamboo")]
 pub use bamboo::Bamboo;
+#[cfg(feature = "entuity")]
 pub use entuity::Entuity;
+#[cfg(feature = "insight")]
 pub use insight::Insight;
+#[cfg(feature = "magpie")]
 pub use magpie::Magpie;
 
 /// A way for a simulator to misbehave, queued with `inject` for a number of calls.
