@@ -49,3 +49,9 @@ fn downstream_apps_are_timed_in_alternation() {
     assert!(rows.iter().all(|row| row.ratio.is_some_and(f64::is_finite)), "{rows:?}");
     assert!(rows.iter().all(|row| row.goal == "≤ 1.05" && row.met.is_some()), "{rows:?}");
 }
+
+/// A ratio means something only if both sides make the same request on the wire.
+#[tokio::test]
+async fn hand_written_requests_are_the_sdks_requests() {
+    bench::check_hand_written_requests_are_the_sdks().await;
+}

@@ -4,7 +4,7 @@
 //! Every goal is a ratio against a baseline measured in the same run; nothing here asserts
 //! timing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use access_tokens::{RetryPolicy, bamboo, entuity, insight, magpie};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
 /// Reads the heap's peak, where the program counts allocations (the bench binary does).
 #[derive(Debug, Clone, Copy)]
@@ -871,50 +872,41 @@ async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
-
-    use super::{Clients, Op, VENDORS};
-
-    /// A ratio means something only if both sides make the same request: the same method, URL,
-    /// headers and body, so that neither costs the client or the server more on the wire.
-    #[tokio::test]
-    async fn hand_written_requests_are_the_sdks_requests() {
-        let server = MockServer::start().await;
-        for vendor in VENDORS {
-            let (list, created) = vendor.bodies(2);
-            for (op, body) in [(Op::List, list), (Op::Create, created)] {
-                let (method, path) = vendor.route(op);
-                Mock::given(matchers::method(method))
-                    .and(matchers::path(path.split('?').next().unwrap_or(path)))
-                    .respond_with(ResponseTemplate::new(200).set_body_json(body))
-                    .mount(&server)
-                    .await;
-            }
+/// Checks that a ratio means something: both sides make the same request, with the same
+/// method, URL, headers and body, so that neither costs the client or the server more on the
+/// wire. Panics on the first difference.
+pub async fn check_hand_written_requests_are_the_sdks() {
+    let server = MockServer::start().await;
+    for vendor in VENDORS {
+        let (list, created) = vendor.bodies(2);
+        for (op, body) in [(Op::List, list), (Op::Create, created)] {
+            let (method, path) = vendor.route(op);
+            Mock::given(matchers::method(method))
+                .and(matchers::path(path.split('?').next().unwrap_or(path)))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .mount(&server)
+                .await;
         }
-        let clients = Clients::at(server.uri());
-        for vendor in VENDORS {
-            for op in [Op::List, Op::Create] {
-                clients.hand(vendor, op).await;
-                clients.sdk(vendor, op).await;
-            }
+    }
+    let clients = Clients::at(server.uri());
+    for vendor in VENDORS {
+        for op in [Op::List, Op::Create] {
+            clients.hand(vendor, op).await;
+            clients.sdk(vendor, op).await;
         }
-        let requests = server.received_requests().await.unwrap();
-        assert_eq!(requests.len(), 16);
-        for pair in requests.chunks(2) {
-            let [hand, sdk] = pair else { unreachable!("16 requests") };
-            let headers = |request: &wiremock::Request| -> BTreeSet<(String, String)> {
-                let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
-                let headers = request.headers.iter();
-                headers.map(|(name, value)| (name.to_string(), text(value.as_bytes()))).collect()
-            };
-            let what = format!("{} {}", sdk.method, sdk.url);
-            assert_eq!((&hand.method, &hand.url), (&sdk.method, &sdk.url));
-            assert_eq!(headers(hand), headers(sdk), "{what}");
-            assert_eq!(hand.body, sdk.body, "{what}");
-        }
+    }
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 16);
+    for pair in requests.chunks(2) {
+        let [hand, sdk] = pair else { unreachable!("16 requests") };
+        let headers = |request: &wiremock::Request| -> BTreeSet<(String, String)> {
+            let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
+            let headers = request.headers.iter();
+            headers.map(|(name, value)| (name.to_string(), text(value.as_bytes()))).collect()
+        };
+        let what = format!("{} {}", sdk.method, sdk.url);
+        assert_eq!((&hand.method, &hand.url), (&sdk.method, &sdk.url));
+        assert_eq!(headers(hand), headers(sdk), "{what}");
+        assert_eq!(hand.body, sdk.body, "{what}");
     }
 }
