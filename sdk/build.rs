@@ -10,10 +10,7 @@ fn main() -> ExitCode {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
     let mut failed = false;
-    // Only the vendors whose features are on: a client that is not compiled is not generated.
-    let enabled =
-        |api: &&&str| std::env::var_os(format!("CARGO_FEATURE_{}", api.to_uppercase())).is_some();
-    for api in codegen::APIS.iter().filter(enabled) {
+    for api in codegen::enabled_apis(|variable| std::env::var_os(variable).is_some()) {
         let document = codegen::document_path(api);
         println!("cargo::rerun-if-changed={document}");
         let written =

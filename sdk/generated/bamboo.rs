@@ -225,12 +225,7 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::Token>>, Error<()>> {
         let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -273,12 +268,7 @@ Arguments:
         body: &'a types::NewToken,
     ) -> Result<ResponseValue<types::Token>, Error<()>> {
         let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
             .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
         #[allow(unused_mut)]
@@ -329,12 +319,7 @@ Arguments:
             "{}/rest/agent-config/1.0/tokens/{}", self.baseurl, encode_path(& token_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
             .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
         #[allow(unused_mut)]
@@ -372,12 +357,7 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::Token>>, Error<()>> {
         let url = format!("{}/rest/agent/1.0/tokens/", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -420,12 +400,7 @@ Arguments:
         body: &'a types::NewToken,
     ) -> Result<ResponseValue<types::Token>, Error<()>> {
         let url = format!("{}/rest/agent/1.0/tokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
             .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
         #[allow(unused_mut)]
@@ -474,12 +449,7 @@ Arguments:
             "{}/rest/agent/1.0/tokens/{}", self.baseurl, encode_path(& token_id
             .to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
         header_map
             .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
         #[allow(unused_mut)]

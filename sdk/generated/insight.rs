@@ -255,12 +255,7 @@ Sends a `GET` request to `/api/createApiToken`
         &'a self,
     ) -> Result<ResponseValue<types::NewApiToken>, Error<()>> {
         let url = format!("{}/api/createApiToken", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -295,12 +290,7 @@ Sends a `GET` request to `/api/getApiTokens`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::ApiToken>>, Error<()>> {
         let url = format!("{}/api/getApiTokens", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -336,12 +326,7 @@ Sends a `GET` request to `/api/revokeApiToken`
 */
     pub async fn revoke_api_token<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!("{}/api/revokeApiToken", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self.client.get(url).headers(header_map).build()?;
         let info = OperationInfo {
@@ -368,12 +353,7 @@ Sends a `GET` request to `/api/token`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::ApiToken>>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -408,12 +388,7 @@ Sends a `POST` request to `/api/token`
         &'a self,
     ) -> Result<ResponseValue<types::NewApiToken>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -448,12 +423,7 @@ Sends a `DELETE` request to `/api/token`
 */
     pub async fn revoke_token<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self.client.delete(url).headers(header_map).build()?;
         let info = OperationInfo {
@@ -481,12 +451,7 @@ Sends a `POST` request to `/api/authenticate/userpass`
         body: &'a types::Credentials,
     ) -> Result<ResponseValue<types::AuthenticatedToken>, Error<()>> {
         let url = format!("{}/api/authenticate/userpass", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -526,12 +491,7 @@ Sends a `POST` request to `/api/authenticate/ldap`
         body: &'a types::Credentials,
     ) -> Result<ResponseValue<types::AuthenticatedToken>, Error<()>> {
         let url = format!("{}/api/authenticate/ldap", self.baseurl,);
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -577,12 +537,7 @@ Arguments:
         let url = format!(
             "{}/api/authenticate/{}", self.baseurl, encode_path(& provider.to_string()),
         );
-        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-        header_map
-            .append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
-            );
+        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client

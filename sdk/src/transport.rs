@@ -19,10 +19,6 @@ use crate::error::{DecodeDetail, Error, InvalidReason};
 use crate::execute::{Policy, RetryPolicy};
 use crate::secret::{RawBody, Secret};
 
-/// The header progenitor adds to every request, which none of these vendors defines; removed
-/// before sending.
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
 /// The most of a response body the SDK keeps when a response is not the documented one.
 const MAX_KEPT_BODY: usize = 1024 * 1024;
 /// The most of a vendor's error message that goes into an error's `Display`.
@@ -47,14 +43,12 @@ impl Context {
         self
     }
 
-    /// Makes a request what the vendor expects: adds the context's headers, states the zero
-    /// length of a body-less POST or PUT (some proxies answer 411 otherwise), and removes the
-    /// `api-version` header progenitor adds, which no vendor reads.
+    /// Makes a request what the vendor expects: adds the context's headers, and states the zero
+    /// length of a body-less POST or PUT (some proxies answer 411 otherwise).
     pub fn prepare(&self, request: &mut reqwest::Request) {
         let body_less = request.body().is_none()
             && matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
         let headers = request.headers_mut();
-        headers.remove(API_VERSION);
         for (name, value) in &self.headers {
             headers.insert(name, value.clone());
         }
@@ -507,14 +501,12 @@ mod tests {
             .context()
             .with_secret_header(AUTHORIZATION, HeaderValue::from_static("token s3cr3t"));
         let mut request = Request::new(Method::POST, Url::parse("http://127.0.0.1/x").unwrap());
-        request.headers_mut().insert("api-version", HeaderValue::from_static("1.0"));
         context.prepare(&mut request);
 
         let authorization = &request.headers()[AUTHORIZATION];
         assert_eq!(authorization, "token s3cr3t");
         assert!(authorization.is_sensitive());
         assert_eq!(request.headers()[CONTENT_LENGTH], "0");
-        assert!(!request.headers().contains_key("api-version"));
         assert!(!format!("{context:?}").contains("s3cr3t"));
         assert!(!format!("{request:?}").contains("s3cr3t"));
     }
