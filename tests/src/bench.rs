@@ -764,7 +764,10 @@ pub fn markdown(
          and for throughput (higher is better), and baseline over subject for a speed-up. \
          Where both sides run (sections 1-3, 5 and Before/after) they take turns in short rounds, \
          and the ratio is the median of the rounds' ratios, so that the machine's drift cancels \
-         out; it can differ from the ratio of the overall medians shown.\n\n\
+         out; it can differ from the ratio of the overall medians shown. Absolute figures \
+         (latencies, build times, and so the goals in seconds) follow the machine's load: this \
+         VM has run the same work at half the speed on some days. Section 3's baseline, \
+         serde_json alone, shows the speed of the run.\n\n\
          | section | case | baseline | subject | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
