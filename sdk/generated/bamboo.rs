@@ -239,13 +239,10 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
         let info = OperationInfo {
             operation_id: "list_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -285,13 +282,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -336,13 +330,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "update_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -371,13 +362,10 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
         let info = OperationInfo {
             operation_id: "list_tokens_before_1_5",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -417,13 +405,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_token_before_1_5",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -466,13 +451,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "update_token_before_1_5",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

@@ -385,13 +385,10 @@ not describe.
         let info = OperationInfo {
             operation_id: "list_access_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -435,13 +432,10 @@ not describe.
         let info = OperationInfo {
             operation_id: "create_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -480,13 +474,10 @@ not describe.
         let info = OperationInfo {
             operation_id: "get_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -531,13 +522,10 @@ not describe.
         let info = OperationInfo {
             operation_id: "update_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -574,10 +562,7 @@ not describe.
         let info = OperationInfo {
             operation_id: "delete_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),

@@ -269,13 +269,10 @@ Sends a `GET` request to `/api/createApiToken`
         let info = OperationInfo {
             operation_id: "create_api_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -304,13 +301,10 @@ Sends a `GET` request to `/api/getApiTokens`
         let info = OperationInfo {
             operation_id: "get_api_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -332,10 +326,7 @@ Sends a `GET` request to `/api/revokeApiToken`
         let info = OperationInfo {
             operation_id: "revoke_api_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
@@ -367,13 +358,10 @@ Sends a `GET` request to `/api/token`
         let info = OperationInfo {
             operation_id: "list_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -402,13 +390,10 @@ Sends a `POST` request to `/api/token`
         let info = OperationInfo {
             operation_id: "create_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -429,10 +414,7 @@ Sends a `DELETE` request to `/api/token`
         let info = OperationInfo {
             operation_id: "revoke_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
@@ -466,13 +448,10 @@ Sends a `POST` request to `/api/authenticate/userpass`
         let info = OperationInfo {
             operation_id: "authenticate_userpass",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -506,13 +485,10 @@ Sends a `POST` request to `/api/authenticate/ldap`
         let info = OperationInfo {
             operation_id: "authenticate_ldap",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -552,13 +528,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "authenticate_provider",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

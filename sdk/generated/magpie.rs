@@ -311,13 +311,10 @@ Sends a `POST` request to `/login`
         let info = OperationInfo {
             operation_id: "login",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -348,13 +345,10 @@ Sends a `GET` request to `/version`
         let info = OperationInfo {
             operation_id: "get_version",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -383,13 +377,10 @@ Sends a `GET` request to `/access-token`
         let info = OperationInfo {
             operation_id: "list_access_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -421,13 +412,10 @@ Sends a `POST` request to `/access-token`
         let info = OperationInfo {
             operation_id: "create_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -459,10 +447,7 @@ Arguments:
         let info = OperationInfo {
             operation_id: "set_access_token_status",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
@@ -506,10 +491,7 @@ Arguments:
         let info = OperationInfo {
             operation_id: "set_access_token_description",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
@@ -542,10 +524,7 @@ Arguments:
         let info = OperationInfo {
             operation_id: "delete_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
@@ -583,13 +562,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "list_service_account_access_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -626,13 +602,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_service_account_access_token",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
@@ -671,13 +644,10 @@ Arguments:
         let info = OperationInfo {
             operation_id: "rotate_service_account_access_tokens",
         };
-        (crate::transport::Context::prepare)(&self.inner, &mut request);
-        self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => ResponseValue::from_response(response).await,
+            200u16 => crate::transport::json_response(response).await,
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }

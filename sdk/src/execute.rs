@@ -15,6 +15,8 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
+use crate::transport::Context;
+
 /// When and how often a failed call is repeated.
 ///
 /// Only calls that are safe to repeat are retried: reads, and updates and deletes that leave
@@ -97,6 +99,9 @@ impl std::error::Error for ResponseTooLarge {}
 
 /// Implements progenitor's execution hook for a generated client, so that its every call goes
 /// through [`execute`].
+///
+/// Only `exec`: `codegen.rs` takes the generated calls of the `pre` and `post` hooks out, as
+/// they do nothing.
 macro_rules! client_hooks {
     ($client:ty) => {
         impl progenitor_client::ClientHooks<crate::transport::Context> for $client {
@@ -108,15 +113,16 @@ macro_rules! client_hooks {
                 info: &'i progenitor_client::OperationInfo,
             ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<'c, 'i> {
                 use progenitor_client::ClientInfo as _;
-                crate::execute::execute(self.client(), self.inner().policy(), request, info)
+                crate::execute::execute(self.client(), self.inner(), request, info)
             }
         }
     };
 }
 pub(crate) use client_hooks;
 
-/// Sends `request` under `policy`: waits for a slot, retries what may be retried, caps the
-/// body, and traces the call by vendor, operation, status, attempts and duration.
+/// Sends `request` as `context` has it: adds its credentials, waits for a slot, retries what
+/// may be retried, caps the body, and traces the call by vendor, operation, status, attempts
+/// and duration.
 ///
 /// A plain function returning the traced future, not an `async fn`: an async function keeps
 /// its arguments in its future for as long as it runs, so every layer that took the request
@@ -124,10 +130,12 @@ pub(crate) use client_hooks;
 /// one another as they start.
 pub(crate) fn execute(
     client: &reqwest::Client,
-    policy: &Policy,
+    context: &Context,
     mut request: reqwest::Request,
     info: &OperationInfo,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+    context.prepare(&mut request);
+    let policy = context.policy();
     let span = tracing::info_span!(
         "access_tokens",
         vendor = policy.vendor,
@@ -142,21 +150,23 @@ pub(crate) fn execute(
         let repeatable = is_repeatable(request.method(), info.operation_id, policy);
         let mut attempt = 1;
         loop {
-            let spare = (repeatable && attempt <= policy.retry.max_retries)
-                .then(|| request.try_clone())
-                .flatten();
-            let result = client.execute(request).await;
-            let wait = spare.as_ref().and_then(|_| retry_wait(&result, &policy.retry, attempt));
-            // The tuple ends with this statement, so it is not kept through the wait below.
-            let (Some(spare), Some(wait)) = (spare, wait) else {
-                let elapsed_ms = started.elapsed().as_millis();
-                tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
-                return result.map(|response| capped(response, policy.max_response_bytes, slot));
+            // The block ends before the wait, so that neither the failed response (and its
+            // connection) nor either copy of the request is kept through it, in memory or in
+            // the future.
+            let (spare, wait) = {
+                let spare = (repeatable && attempt <= policy.retry.max_retries)
+                    .then(|| request.try_clone())
+                    .flatten();
+                let result = client.execute(request).await;
+                let wait = spare.as_ref().and_then(|_| retry_wait(&result, &policy.retry, attempt));
+                let (Some(spare), Some(wait)) = (spare, wait) else {
+                    let elapsed_ms = started.elapsed().as_millis();
+                    tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
+                    return result.map(|response| capped(response, policy.max_response_bytes, slot));
+                };
+                tracing::debug!(attempt, outcome = %Outcome(&result), wait_ms = wait.as_millis(), "retrying");
+                (spare, wait)
             };
-            tracing::debug!(attempt, outcome = %Outcome(&result), wait_ms = wait.as_millis(), "retrying");
-            // Neither the failed response (and its connection) nor a second request is kept
-            // through the wait.
-            drop(result);
             request = spare;
             tokio::time::sleep(wait).await;
             attempt += 1;

@@ -198,6 +198,31 @@ async fn create_rotate_and_version_return_the_parsed_body() {
     assert_eq!(client.version().await.unwrap(), version);
 }
 
+/// The generated layer reads bodies with the SDK's own decoder (`transport::json_response`),
+/// which moves the headers into the result rather than copying them: they must all arrive.
+#[tokio::test]
+async fn the_generated_client_returns_status_headers_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/magpie/access-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "r-17")
+                .set_body_raw(TOKEN_LIST, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server, SessionTransport::Header);
+
+    let response = client.generated().list_access_tokens().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "r-17");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.into_inner()[1].id.as_deref(), Some("tok-43"));
+    let request = only_request(&server).await;
+    assert_eq!(header(&request, "authorization"), Some(format!("token {SESSION}").as_str()));
+}
+
 #[tokio::test]
 async fn login_with_a_password_sends_it_once_and_uses_the_session_afterwards() {
     for transport in [SessionTransport::Header, SessionTransport::Cookie] {

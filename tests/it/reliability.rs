@@ -302,13 +302,13 @@ fn clients_are_clone_send_sync() {
 }
 
 /// A call's future is copied into its caller's as each layer (facade, generated method,
-/// execution) starts, so its size is paid on every call. Each `async fn` layer that took the
-/// request by value kept a copy of it; the list calls were 3,016 bytes then, against 592 for
-/// hand-written reqwest code, and are 1,544 now. (A guard against size regressions, not a
-/// timing.)
+/// execution) starts, so its size is paid on every call. The list calls were 3,016 bytes while
+/// each `async fn` layer took the request by value, 1,544 while the generated code awaited
+/// progenitor's no-op hooks and its body reader, and the error path was inline; hand-written
+/// reqwest code's is 592. (A guard against size regressions, not a timing.)
 #[test]
 fn a_calls_future_stays_small() {
-    const LIMIT: usize = 2048;
+    const LIMIT: usize = 1024;
     let base = "http://127.0.0.1:1";
     let magpie = magpie::Client::builder(base).session_token("s").unwrap();
     let bamboo = bamboo::Client::builder(base).basic_auth("admin", "pw").unwrap();
