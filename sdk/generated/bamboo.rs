@@ -225,7 +225,6 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::Token>>, Error<()>> {
         let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -234,7 +233,6 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tokens",
@@ -348,7 +346,6 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::Token>>, Error<()>> {
         let url = format!("{}/rest/agent/1.0/tokens/", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -357,7 +354,6 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tokens_before_1_5",

@@ -370,7 +370,6 @@ not describe.
         media: types::Media,
     ) -> Result<ResponseValue<types::AccessTokenList>, Error<()>> {
         let url = format!("{}/accessTokens", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -380,7 +379,6 @@ not describe.
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .query(&progenitor_client::QueryParam::new("media", &media))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_access_tokens",
@@ -416,7 +414,6 @@ not describe.
         body: &'a types::NewAccessToken,
     ) -> Result<ResponseValue<types::AccessToken>, Error<()>> {
         let url = format!("{}/accessTokens", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -427,7 +424,6 @@ not describe.
             )
             .json(&body)
             .query(&progenitor_client::QueryParam::new("media", &media))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_access_token",
@@ -459,7 +455,6 @@ not describe.
         let url = format!(
             "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -469,7 +464,6 @@ not describe.
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .query(&progenitor_client::QueryParam::new("media", &media))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_access_token",
@@ -506,7 +500,6 @@ not describe.
         let url = format!(
             "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -517,7 +510,6 @@ not describe.
             )
             .json(&body)
             .query(&progenitor_client::QueryParam::new("media", &media))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "update_access_token",
@@ -551,13 +543,11 @@ not describe.
         let url = format!(
             "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
             .delete(url)
             .query(&progenitor_client::QueryParam::new("media", &media))
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "delete_access_token",

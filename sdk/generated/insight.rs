@@ -255,7 +255,6 @@ Sends a `GET` request to `/api/createApiToken`
         &'a self,
     ) -> Result<ResponseValue<types::NewApiToken>, Error<()>> {
         let url = format!("{}/api/createApiToken", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -264,7 +263,6 @@ Sends a `GET` request to `/api/createApiToken`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_api_token",
@@ -287,7 +285,6 @@ Sends a `GET` request to `/api/getApiTokens`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::ApiToken>>, Error<()>> {
         let url = format!("{}/api/getApiTokens", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -296,7 +293,6 @@ Sends a `GET` request to `/api/getApiTokens`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_api_tokens",
@@ -320,9 +316,8 @@ Sends a `GET` request to `/api/revokeApiToken`
 */
     pub async fn revoke_api_token<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!("{}/api/revokeApiToken", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
-        let mut request = self.client.get(url).headers(header_map).build()?;
+        let mut request = self.client.get(url).build()?;
         let info = OperationInfo {
             operation_id: "revoke_api_token",
         };
@@ -344,7 +339,6 @@ Sends a `GET` request to `/api/token`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::ApiToken>>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -353,7 +347,6 @@ Sends a `GET` request to `/api/token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_tokens",
@@ -376,7 +369,6 @@ Sends a `POST` request to `/api/token`
         &'a self,
     ) -> Result<ResponseValue<types::NewApiToken>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -385,7 +377,6 @@ Sends a `POST` request to `/api/token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_token",
@@ -408,9 +399,8 @@ Sends a `DELETE` request to `/api/token`
 */
     pub async fn revoke_token<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
         let url = format!("{}/api/token", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "revoke_token",
         };
@@ -433,7 +423,6 @@ Sends a `POST` request to `/api/authenticate/userpass`
         body: &'a types::Credentials,
     ) -> Result<ResponseValue<types::AuthenticatedToken>, Error<()>> {
         let url = format!("{}/api/authenticate/userpass", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -443,7 +432,6 @@ Sends a `POST` request to `/api/authenticate/userpass`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .form_urlencoded(&body)?
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "authenticate_userpass",
@@ -470,7 +458,6 @@ Sends a `POST` request to `/api/authenticate/ldap`
         body: &'a types::Credentials,
     ) -> Result<ResponseValue<types::AuthenticatedToken>, Error<()>> {
         let url = format!("{}/api/authenticate/ldap", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -480,7 +467,6 @@ Sends a `POST` request to `/api/authenticate/ldap`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .form_urlencoded(&body)?
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "authenticate_ldap",
@@ -513,7 +499,6 @@ Arguments:
         let url = format!(
             "{}/api/authenticate/{}", self.baseurl, encode_path(& provider.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -523,7 +508,6 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "authenticate_provider",

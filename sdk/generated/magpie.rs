@@ -296,7 +296,6 @@ Sends a `POST` request to `/login`
         body: &'a types::LoginRequest,
     ) -> Result<ResponseValue<types::SessionToken>, Error<()>> {
         let url = format!("{}/login", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -306,7 +305,6 @@ Sends a `POST` request to `/login`
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
             .json(&body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "login",
@@ -331,7 +329,6 @@ Sends a `GET` request to `/version`
         &'a self,
     ) -> Result<ResponseValue<types::Version>, Error<()>> {
         let url = format!("{}/version", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -340,7 +337,6 @@ Sends a `GET` request to `/version`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "get_version",
@@ -363,7 +359,6 @@ Sends a `GET` request to `/access-token`
         &'a self,
     ) -> Result<ResponseValue<::std::vec::Vec<types::AccessToken>>, Error<()>> {
         let url = format!("{}/access-token", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -372,7 +367,6 @@ Sends a `GET` request to `/access-token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_access_tokens",
@@ -398,7 +392,6 @@ Sends a `POST` request to `/access-token`
         &'a self,
     ) -> Result<ResponseValue<types::NewAccessToken>, Error<()>> {
         let url = format!("{}/access-token", self.baseurl,);
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -407,7 +400,6 @@ Sends a `POST` request to `/access-token`
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_access_token",
@@ -441,9 +433,8 @@ Arguments:
             "{}/access-token/{}/status/{}", self.baseurl, encode_path(& token_id
             .to_string()), encode_path(& disabled.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
-        let mut request = self.client.put(url).headers(header_map).build()?;
+        let mut request = self.client.put(url).build()?;
         let info = OperationInfo {
             operation_id: "set_access_token_status",
         };
@@ -476,7 +467,6 @@ Arguments:
             "{}/access-token/{}/description", self.baseurl, encode_path(& token_id
             .to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -486,7 +476,6 @@ Arguments:
                 ::reqwest::header::HeaderValue::from_static("text/plain"),
             )
             .body(body)
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "set_access_token_description",
@@ -518,9 +507,8 @@ Arguments:
         let url = format!(
             "{}/access-token/{}", self.baseurl, encode_path(& token_id.to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
-        let mut request = self.client.delete(url).headers(header_map).build()?;
+        let mut request = self.client.delete(url).build()?;
         let info = OperationInfo {
             operation_id: "delete_access_token",
         };
@@ -548,7 +536,6 @@ Arguments:
             "{}/access-token/user/{}", self.baseurl, encode_path(& user_name
             .to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -557,7 +544,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "list_service_account_access_tokens",
@@ -588,7 +574,6 @@ Arguments:
             "{}/access-token/user/{}", self.baseurl, encode_path(& user_name
             .to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -597,7 +582,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_service_account_access_token",
@@ -630,7 +614,6 @@ Arguments:
             "{}/access-token/rotate/{}", self.baseurl, encode_path(& user_name
             .to_string()),
         );
-        let header_map = ::reqwest::header::HeaderMap::with_capacity(0usize);
         #[allow(unused_mut)]
         let mut request = self
             .client
@@ -639,7 +622,6 @@ Arguments:
                 ::reqwest::header::ACCEPT,
                 ::reqwest::header::HeaderValue::from_static("application/json"),
             )
-            .headers(header_map)
             .build()?;
         let info = OperationInfo {
             operation_id: "rotate_service_account_access_tokens",

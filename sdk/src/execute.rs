@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures_core::Stream;
 use progenitor_client::OperationInfo;
-use reqwest::header::{CONTENT_LENGTH, RETRY_AFTER};
+use reqwest::header::RETRY_AFTER;
 use reqwest::{Method, StatusCode};
 use std::sync::Arc;
 
@@ -236,15 +236,16 @@ impl std::fmt::Display for Outcome<'_> {
 /// The response, holding `slot` until it is dropped (after its body is read), and whose body
 /// fails with [`ResponseTooLarge`] past `limit` bytes instead of growing without bound.
 ///
-/// A body with a declared length within the limit is left as it is: HTTP already stops it at
-/// that length, and rebuilding the response costs a few microseconds per call.
+/// A body of known length within the limit is left as it is: HTTP already stops it at that
+/// length (the one its `Content-Length` declares, as hyper read it), and rebuilding the
+/// response costs a few microseconds per call.
 fn capped(
     mut response: reqwest::Response,
     limit: usize,
     slot: Option<OwnedSemaphorePermit>,
 ) -> reqwest::Response {
     let declared =
-        response.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        response.content_length().map(|length| usize::try_from(length).unwrap_or(usize::MAX));
     if declared.is_some_and(|length| length <= limit) {
         if let Some(slot) = slot {
             response.extensions_mut().insert(Arc::new(slot));
