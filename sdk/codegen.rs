@@ -124,12 +124,7 @@ fn keep_only_success_responses(spec: &mut OpenAPI) {
 fn without_api_version_header(file: &mut syn::File) {
     use quote::ToTokens;
 
-    let methods = file.items.iter_mut().filter_map(|item| match item {
-        syn::Item::Impl(block) => Some(block.items.iter_mut()),
-        _ => None,
-    });
-    for item in methods.flatten() {
-        let syn::ImplItem::Fn(method) = item else { continue };
+    for method in methods(file) {
         let stmts = &mut method.block.stmts;
         let before = stmts.len();
         stmts.retain(|stmt| !stmt.to_token_stream().to_string().contains("\"api-version\""));
@@ -179,12 +174,7 @@ fn without_empty_header_maps(file: &mut syn::File) {
     }
 
     let empty = "let header_map = :: reqwest :: header :: HeaderMap :: with_capacity (0usize) ;";
-    let methods = file.items.iter_mut().filter_map(|item| match item {
-        syn::Item::Impl(block) => Some(block.items.iter_mut()),
-        _ => None,
-    });
-    for item in methods.flatten() {
-        let syn::ImplItem::Fn(method) = item else { continue };
+    for method in methods(file) {
         let stmts = &mut method.block.stmts;
         let Some(map) = stmts.iter().position(|stmt| stmt.to_token_stream().to_string() == empty)
         else {
@@ -218,12 +208,7 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
     use quote::ToTokens;
 
     let tokens = |stmt: &syn::Stmt| stmt.to_token_stream().to_string();
-    let methods = file.items.iter_mut().filter_map(|item| match item {
-        syn::Item::Impl(block) => Some(block.items.iter_mut()),
-        _ => None,
-    });
-    for item in methods.flatten() {
-        let syn::ImplItem::Fn(method) = item else { continue };
+    for method in methods(file) {
         let stmts = &mut method.block.stmts;
         if !stmts.iter().any(|stmt| tokens(stmt).contains("self . exec (request")) {
             continue;
@@ -257,6 +242,18 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The methods of the generated code's `impl` blocks: its operations, among others.
+fn methods(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ImplItemFn> {
+    let items = file.items.iter_mut().filter_map(|item| match item {
+        syn::Item::Impl(block) => Some(block.items.iter_mut()),
+        _ => None,
+    });
+    items.flatten().filter_map(|item| match item {
+        syn::ImplItem::Fn(method) => Some(method),
+        _ => None,
+    })
 }
 
 /// Runs `f`, turning a panic into `Err` with its message and keeping the default hook's
