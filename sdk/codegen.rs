@@ -202,6 +202,10 @@ fn without_empty_header_maps(file: &mut syn::File) {
 ///
 /// Every call's future is copied as it starts, so its size is paid on each call.
 ///
+/// And it calls `execute::execute` rather than the `exec` hook, to keep the call's slot among
+/// those in flight until the body is read (`json_response` takes it) or, for an unexpected
+/// response, with the response, which the facade reads.
+///
 /// Fails if an operation is not in the shape this expects (a new progenitor release), rather
 /// than leaving it as it was.
 fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
@@ -221,9 +225,18 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
         if before - stmts.len() != 2 {
             return Err(format!("`{}` does not await both hooks", method.sig.ident));
         }
+        let exec = "let result = self . exec (request , & info) . await ;";
+        let Some(call) = stmts.iter_mut().find(|stmt| tokens(stmt) == exec) else {
+            return Err(format!("`{}` does not call `exec` as expected", method.sig.ident));
+        };
+        *call = syn::parse_quote! {
+            let (result, slot) =
+                crate::execute::execute(&self.client, &self.inner, request, &info).await;
+        };
         let Some(syn::Stmt::Expr(syn::Expr::Match(by_status), None)) = stmts.last_mut() else {
             return Err(format!("`{}` does not end in a match on the status", method.sig.ident));
         };
+        let mut slot_handed_on = false;
         for arm in &mut by_status.arms {
             // Each arm's body is a block of one expression.
             let body = match &mut *arm.body {
@@ -237,8 +250,16 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
                 && let syn::Expr::Call(call) = &mut *read.base
                 && call.func.to_token_stream().to_string() == "ResponseValue :: from_response"
             {
-                call.func = syn::parse_quote!(crate::transport::json_response);
+                *body = syn::parse_quote!(crate::transport::json_response(response, slot).await);
+            } else if body.to_token_stream().to_string()
+                == "Err (Error :: UnexpectedResponse (response))"
+            {
+                *body = syn::parse_quote!(Err(Error::UnexpectedResponse(slot.hold(response))));
+                slot_handed_on = true;
             }
+        }
+        if !slot_handed_on {
+            return Err(format!("`{}` has no arm for unexpected responses", method.sig.ident));
         }
     }
     Ok(())
@@ -332,15 +353,23 @@ mod tests {
     }
 
     #[test]
-    fn operations_await_no_hooks_and_decode_json_with_the_transport() {
+    fn operations_await_no_hooks_keep_their_slot_and_decode_json_with_the_transport() {
         let document = one_operation(&[
             "'200': {description: ok, content: {application/json: {schema: {type: string}}}}",
         ]);
         let code = generate_from("hooks", &document).unwrap();
-        assert!(code.contains("let result = self.exec(request, &info).await;"), "{code}");
+        let flat: String = code.split_whitespace().collect();
+        assert!(
+            flat.contains(
+                "let(result,slot)=crate::execute::execute(&self.client,&self.inner,request,&info,).await;"
+            ),
+            "{code}"
+        );
+        assert!(!code.contains("self.exec("), "{code}");
         assert!(!code.contains("self.pre(") && !code.contains("self.post("), "{code}");
         assert!(!code.contains("Context::prepare"), "{code}");
-        assert!(code.contains("crate::transport::json_response(response).await"), "{code}");
+        assert!(code.contains("crate::transport::json_response(response, slot).await"), "{code}");
+        assert!(code.contains("Err(Error::UnexpectedResponse(slot.hold(response)))"), "{code}");
         assert!(!code.contains("from_response"), "{code}");
     }
 

@@ -237,11 +237,17 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
         let info = OperationInfo {
             operation_id: "list_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token
@@ -280,11 +286,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Change a token's name or permissions
@@ -328,11 +340,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "update_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**List all tokens (plugin before 1.5)
@@ -358,11 +376,17 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
         let info = OperationInfo {
             operation_id: "list_tokens_before_1_5",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token (plugin before 1.5)
@@ -401,11 +425,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_token_before_1_5",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Change a token's name or permissions (plugin before 1.5)
@@ -447,11 +477,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "update_token_before_1_5",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
 }

@@ -383,11 +383,17 @@ not describe.
         let info = OperationInfo {
             operation_id: "list_access_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create an access token
@@ -428,11 +434,17 @@ not describe.
         let info = OperationInfo {
             operation_id: "create_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Read one access token
@@ -468,11 +480,17 @@ not describe.
         let info = OperationInfo {
             operation_id: "get_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Change an access token
@@ -514,11 +532,17 @@ not describe.
         let info = OperationInfo {
             operation_id: "update_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Delete an access token
@@ -552,11 +576,17 @@ not describe.
         let info = OperationInfo {
             operation_id: "delete_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
 }

@@ -267,11 +267,17 @@ Sends a `GET` request to `/api/createApiToken`
         let info = OperationInfo {
             operation_id: "create_api_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**List your tokens
@@ -297,11 +303,17 @@ Sends a `GET` request to `/api/getApiTokens`
         let info = OperationInfo {
             operation_id: "get_api_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Revoke the token you authenticate with
@@ -321,11 +333,17 @@ Sends a `GET` request to `/api/revokeApiToken`
         let info = OperationInfo {
             operation_id: "revoke_api_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**List your tokens
@@ -351,11 +369,17 @@ Sends a `GET` request to `/api/token`
         let info = OperationInfo {
             operation_id: "list_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token from a logged-in session
@@ -381,11 +405,17 @@ Sends a `POST` request to `/api/token`
         let info = OperationInfo {
             operation_id: "create_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Revoke the token you authenticate with
@@ -404,11 +434,17 @@ Sends a `DELETE` request to `/api/token`
         let info = OperationInfo {
             operation_id: "revoke_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token with a user name and password
@@ -436,11 +472,17 @@ Sends a `POST` request to `/api/authenticate/userpass`
         let info = OperationInfo {
             operation_id: "authenticate_userpass",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token with LDAP credentials
@@ -471,11 +513,17 @@ Sends a `POST` request to `/api/authenticate/ldap`
         let info = OperationInfo {
             operation_id: "authenticate_ldap",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create a token with an OAuth provider's token
@@ -512,11 +560,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "authenticate_provider",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
 }

@@ -309,11 +309,17 @@ Sends a `POST` request to `/login`
         let info = OperationInfo {
             operation_id: "login",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Read the server version
@@ -341,11 +347,17 @@ Sends a `GET` request to `/version`
         let info = OperationInfo {
             operation_id: "get_version",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**List your own access tokens
@@ -371,11 +383,17 @@ Sends a `GET` request to `/access-token`
         let info = OperationInfo {
             operation_id: "list_access_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create an access token for yourself
@@ -404,11 +422,17 @@ Sends a `POST` request to `/access-token`
         let info = OperationInfo {
             operation_id: "create_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Enable or disable an access token
@@ -438,11 +462,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "set_access_token_status",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Add or replace an access token's description
@@ -480,11 +510,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "set_access_token_description",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Delete an access token
@@ -512,11 +548,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "delete_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
             200u16 => Ok(ResponseValue::empty(response)),
-            _ => Err(Error::UnexpectedResponse(response)),
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**List a service account's access tokens
@@ -548,11 +590,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "list_service_account_access_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Create an access token for a service account
@@ -586,11 +634,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "create_service_account_access_token",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
     /**Rotate a service account's access tokens
@@ -626,11 +680,17 @@ Arguments:
         let info = OperationInfo {
             operation_id: "rotate_service_account_access_tokens",
         };
-        let result = self.exec(request, &info).await;
+        let (result, slot) = crate::execute::execute(
+                &self.client,
+                &self.inner,
+                request,
+                &info,
+            )
+            .await;
         let response = result?;
         match response.status().as_u16() {
-            200u16 => crate::transport::json_response(response).await,
-            _ => Err(Error::UnexpectedResponse(response)),
+            200u16 => crate::transport::json_response(response, slot).await,
+            _ => Err(Error::UnexpectedResponse(slot.hold(response))),
         }
     }
 }

@@ -78,7 +78,8 @@ pub(crate) struct Policy {
     /// Operations that must never be repeated although their method suggests otherwise
     /// (Insight.io's GETs that create and revoke).
     pub(crate) never_retry: &'static [&'static str],
-    /// One permit per call in flight, held until its response body is read or dropped.
+    /// One permit per call in flight, held until its response body is read or dropped (see
+    /// [`Slot`]).
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) max_response_bytes: usize,
 }
@@ -97,11 +98,11 @@ impl std::fmt::Display for ResponseTooLarge {
 
 impl std::error::Error for ResponseTooLarge {}
 
-/// Implements progenitor's execution hook for a generated client, so that its every call goes
-/// through [`execute`].
+/// Implements progenitor's hooks for a generated client, which its code requires.
 ///
-/// Only `exec`: `codegen.rs` takes the generated calls of the `pre` and `post` hooks out, as
-/// they do nothing.
+/// The generated operations call none of them: `codegen.rs` has them call [`execute`]
+/// instead of `exec`, and takes out the calls of `pre` and `post`, which would do nothing. `exec`
+/// still goes through [`execute`], for code that calls it.
 macro_rules! client_hooks {
     ($client:ty) => {
         impl progenitor_client::ClientHooks<crate::transport::Context> for $client {
@@ -112,8 +113,10 @@ macro_rules! client_hooks {
                 request: reqwest::Request,
                 info: &'i progenitor_client::OperationInfo,
             ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<'c, 'i> {
+                use futures_util::FutureExt as _;
                 use progenitor_client::ClientInfo as _;
                 crate::execute::execute(self.client(), self.inner(), request, info)
+                    .map(|(result, slot)| result.map(|response| slot.hold(response)))
             }
         }
     };
@@ -124,6 +127,9 @@ pub(crate) use client_hooks;
 /// may be retried, caps the body, and traces the call by vendor, operation, status, attempts
 /// and duration.
 ///
+/// Returns the call's [`Slot`] beside the response, for the caller to keep until it has read
+/// the body (the generated operations do, see `codegen.rs`).
+///
 /// A plain function returning the traced future, not an `async fn`: an async function keeps
 /// its arguments in its future for as long as it runs, so every layer that took the request
 /// by value made each call's future 264 bytes larger, and the call's futures are copied into
@@ -133,7 +139,7 @@ pub(crate) fn execute(
     context: &Context,
     mut request: reqwest::Request,
     info: &OperationInfo,
-) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+) -> impl Future<Output = (reqwest::Result<reqwest::Response>, Slot)> {
     context.prepare(&mut request);
     let policy = context.policy();
     let span = tracing::info_span!(
@@ -144,9 +150,14 @@ pub(crate) fn execute(
     );
     async move {
         let started = Instant::now();
-        // The semaphore is never closed, so acquiring cannot fail. The permit stays with the
-        // body, so that the connection is free for the next call when it is released.
-        let slot = policy.in_flight.clone().acquire_owned().await.ok();
+        // The semaphore is never closed, so acquiring cannot fail. A free permit is taken
+        // without the waiting future's bookkeeping (a quarter of the instructions `execute`
+        // added to a call).
+        let permit = match policy.in_flight.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => policy.in_flight.clone().acquire_owned().await.ok(),
+        };
+        let mut slot = Slot { _permit: permit };
         let repeatable = is_repeatable(request.method(), info.operation_id, policy);
         let mut attempt = 1;
         loop {
@@ -162,7 +173,9 @@ pub(crate) fn execute(
                 let (Some(spare), Some(wait)) = (spare, wait) else {
                     let elapsed_ms = started.elapsed().as_millis();
                     tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
-                    return result.map(|response| capped(response, policy.max_response_bytes, slot));
+                    let result = result
+                        .map(|response| capped(response, policy.max_response_bytes, &mut slot));
+                    return (result, slot);
                 };
                 tracing::debug!(attempt, outcome = %Outcome(&result), wait_ms = wait.as_millis(), "retrying");
                 (spare, wait)
@@ -233,23 +246,16 @@ impl std::fmt::Display for Outcome<'_> {
     }
 }
 
-/// The response, holding `slot` until it is dropped (after its body is read), and whose body
-/// fails with [`ResponseTooLarge`] past `limit` bytes instead of growing without bound.
+/// The response, with a body that fails with [`ResponseTooLarge`] past `limit` bytes instead
+/// of growing without bound; that body takes over `slot`.
 ///
-/// A body of known length within the limit is left as it is: HTTP already stops it at that
-/// length (the one its `Content-Length` declares, as hyper read it), and rebuilding the
-/// response costs a few microseconds per call.
-fn capped(
-    mut response: reqwest::Response,
-    limit: usize,
-    slot: Option<OwnedSemaphorePermit>,
-) -> reqwest::Response {
+/// A body of known length within the limit is left as it is, and the slot with the caller: HTTP
+/// already stops such a body at that length (the one its `Content-Length` declares, as hyper
+/// read it), and rebuilding the response costs a few microseconds per call.
+fn capped(response: reqwest::Response, limit: usize, slot: &mut Slot) -> reqwest::Response {
     let declared =
         response.content_length().map(|length| usize::try_from(length).unwrap_or(usize::MAX));
     if declared.is_some_and(|length| length <= limit) {
-        if let Some(slot) = slot {
-            response.extensions_mut().insert(Arc::new(slot));
-        }
         return response;
     }
     let mut builder =
@@ -261,10 +267,37 @@ fn capped(
         inner: Box::pin(response.bytes_stream()),
         remaining: if declared.is_some_and(|length| length > limit) { None } else { Some(limit) },
         limit,
-        _slot: slot,
+        _slot: std::mem::take(slot),
     };
     let rebuilt = builder.body(reqwest::Body::wrap_stream(body));
     rebuilt.map(reqwest::Response::from).expect("status, version and headers come from a response")
+}
+
+/// A call's place among those in flight, given up when this is dropped.
+///
+/// The generated operations keep it until they have read the body (its connection is then
+/// free for the next call), and hand it to an unexpected response, for the facade to read.
+/// It is not carried in every response's extensions: reqwest drops those as soon as a body
+/// starts to be read, and putting it there cost a hash-map insert and three allocations a call.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    /// `response`, holding this slot in its extensions until it is dropped.
+    pub(crate) fn hold(self, mut response: reqwest::Response) -> reqwest::Response {
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Extensions must be `Clone`. A clone holds no permit: only the response it came with bounds
+/// the calls in flight (sharing the permit in an `Arc` would cost an allocation a call).
+impl Clone for Slot {
+    fn clone(&self) -> Self {
+        Slot { _permit: None }
+    }
 }
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
@@ -274,7 +307,7 @@ struct CappedBody {
     /// Bytes still allowed; `None` once the limit is passed.
     remaining: Option<usize>,
     limit: usize,
-    _slot: Option<OwnedSemaphorePermit>,
+    _slot: Slot,
 }
 
 impl Stream for CappedBody {

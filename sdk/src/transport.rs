@@ -16,7 +16,7 @@ use rustls_pki_types::CertificateDer;
 use tokio::sync::Semaphore;
 
 use crate::error::{DecodeDetail, Error, InvalidReason};
-use crate::execute::{Policy, RetryPolicy};
+use crate::execute::{Policy, RetryPolicy, Slot};
 use crate::secret::{RawBody, Secret};
 
 /// The most of a response body the SDK keeps when a response is not the documented one.
@@ -383,11 +383,13 @@ pub(crate) fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'
 }
 
 /// What the generated code calls instead of `ResponseValue::from_response` to decode a JSON
-/// success: the same, but with the response's headers moved rather than cloned, and a future
-/// 270 bytes smaller (one that does not keep a second copy of the response).
+/// success: the same, but with the response's headers moved rather than cloned, a future 270
+/// bytes smaller (one that does not keep a second copy of the response), and the call's `slot`
+/// among those in flight held until the body is read.
 #[allow(clippy::result_large_err, reason = "the generated methods' own error type")]
 pub(crate) fn json_response<T: DeserializeOwned, E>(
     mut response: reqwest::Response,
+    slot: Slot,
 ) -> impl Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> {
     use futures_util::FutureExt as _;
 
@@ -395,6 +397,7 @@ pub(crate) fn json_response<T: DeserializeOwned, E>(
     // Reading the body does not need them: decoding was set up when the response arrived.
     let headers = std::mem::take(response.headers_mut());
     response.bytes().map(move |body| {
+        drop(slot);
         let body = body.map_err(GeneratedError::ResponseBodyError)?;
         match serde_json::from_slice(&body) {
             Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),

@@ -354,6 +354,39 @@ async fn a_thousand_concurrent_calls_succeed_over_a_small_pool() {
     assert!(connections <= 32, "{connections} connections for 1,000 calls");
 }
 
+/// A call keeps its place among the calls in flight until its body has been read, not only
+/// until its headers arrive, so that the bound holds while bodies are slow: with one place, a
+/// second call waits for the first's body (the server pauses it after the headers).
+#[tokio::test]
+async fn a_call_keeps_its_place_in_flight_until_its_body_is_read() {
+    let reply = raw_response(200, 2, b"[]");
+    let head = reply.len() - 2;
+    let pause = Duration::from_millis(800);
+    let server = RawServer::start(vec![
+        RawReply::Pause { bytes: reply.clone(), at: head, pause },
+        RawReply::Bytes(reply),
+    ])
+    .await;
+    let client = magpie_at(&server.uri()).max_concurrent_requests(1).session_token("s").unwrap();
+    let call = |client: &magpie::Client| {
+        let client = client.clone();
+        tokio::spawn(async move { client.list_tokens().await })
+    };
+    let first = call(&client);
+    while server.connections() == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The first call's headers are in; its body is not.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let second = call(&client);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.connections(), 1, "the second call went out before the first's body");
+
+    assert!(first.await.unwrap().unwrap().is_empty());
+    assert!(second.await.unwrap().unwrap().is_empty());
+    assert_eq!(server.connections(), 2);
+}
+
 /// A loopback TCP proxy in front of a server that counts the connections clients open.
 struct CountingProxy {
     address: std::net::SocketAddr,

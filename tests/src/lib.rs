@@ -212,6 +212,9 @@ pub enum RawReply {
     Bytes(Vec<u8>),
     /// Reads the request and writes these bytes one at a time, `gap` apart, then closes.
     Trickle(Vec<u8>, std::time::Duration),
+    /// Reads the request, writes the first `at` bytes, waits `pause`, writes the rest, then
+    /// closes.
+    Pause { bytes: Vec<u8>, at: usize, pause: std::time::Duration },
 }
 
 /// A loopback HTTP/1.1 server for what wiremock cannot do: answers that break off, trickle, or
@@ -250,6 +253,11 @@ impl RawServer {
                                 }
                                 tokio::time::sleep(gap).await;
                             }
+                        }
+                        RawReply::Pause { bytes, at, pause } => {
+                            let _ = socket.write_all(&bytes[..at]).await;
+                            tokio::time::sleep(pause).await;
+                            let _ = socket.write_all(&bytes[at..]).await;
                         }
                     }
                     let _ = socket.shutdown().await;
