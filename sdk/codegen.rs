@@ -65,8 +65,9 @@ fn settings() -> GenerationSettings {
         // The hand-written transport context, which adds credentials and vendor conventions
         // to every request as it is executed.
         .with_inner_type(quote!(crate::transport::Context))
-        // Every generated client must implement progenitor's `ClientHooks`, through which the
-        // hand-written layer executes each call (retries, limits, tracing).
+        // Every generated client must implement progenitor's `ClientHooks` (`client_hooks!`);
+        // `with_smaller_futures` has the operations call the hand-written `execute::execute`
+        // (credentials, retries, limits, tracing) directly rather than through `exec`.
         .with_hooks(HooksMode::Expected)
         .with_derive("schemars::JsonSchema")
         .with_derive("PartialEq")
