@@ -215,9 +215,18 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
     let tokens = |stmt: &syn::Stmt| stmt.to_token_stream().to_string();
     for method in methods(file) {
         let stmts = &mut method.block.stmts;
-        if !stmts.iter().any(|stmt| tokens(stmt).contains("self . exec (request")) {
+        let Some(call) =
+            stmts.iter_mut().find(|stmt| tokens(stmt).contains("self . exec (request"))
+        else {
             continue;
+        };
+        if tokens(call) != "let result = self . exec (request , & info) . await ;" {
+            return Err(format!("`{}` does not call `exec` as expected", method.sig.ident));
         }
+        *call = syn::parse_quote! {
+            let (result, slot) =
+                crate::execute::execute(&self.client, &self.inner, request, &info).await;
+        };
         let before = stmts.len();
         stmts.retain(|stmt| {
             let code = tokens(stmt);
@@ -226,14 +235,6 @@ fn with_smaller_futures(file: &mut syn::File) -> Result<(), String> {
         if before - stmts.len() != 2 {
             return Err(format!("`{}` does not await both hooks", method.sig.ident));
         }
-        let exec = "let result = self . exec (request , & info) . await ;";
-        let Some(call) = stmts.iter_mut().find(|stmt| tokens(stmt) == exec) else {
-            return Err(format!("`{}` does not call `exec` as expected", method.sig.ident));
-        };
-        *call = syn::parse_quote! {
-            let (result, slot) =
-                crate::execute::execute(&self.client, &self.inner, request, &info).await;
-        };
         let Some(syn::Stmt::Expr(syn::Expr::Match(by_status), None)) = stmts.last_mut() else {
             return Err(format!("`{}` does not end in a match on the status", method.sig.ident));
         };

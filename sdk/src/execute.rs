@@ -98,27 +98,12 @@ impl std::fmt::Display for ResponseTooLarge {
 
 impl std::error::Error for ResponseTooLarge {}
 
-/// Implements progenitor's hooks for a generated client, which its code requires.
-///
-/// The generated operations call none of them: `codegen.rs` has them call [`execute`]
-/// instead of `exec`, and takes out the calls of `pre` and `post`, which would do nothing. `exec`
-/// still goes through [`execute`], for code that calls it.
+/// Implements progenitor's hooks for a generated client, which its code requires, as the
+/// defaults: the generated operations call none of them. `codegen.rs` has them call
+/// [`execute`] instead of `exec`, and takes out the calls of `pre` and `post`.
 macro_rules! client_hooks {
     ($client:ty) => {
-        impl progenitor_client::ClientHooks<crate::transport::Context> for $client {
-            // Not an `async fn`: that would keep a second copy of the request in the call's
-            // future (see `execute`).
-            fn exec<'c, 'i>(
-                &'c self,
-                request: reqwest::Request,
-                info: &'i progenitor_client::OperationInfo,
-            ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<'c, 'i> {
-                use futures_util::FutureExt as _;
-                use progenitor_client::ClientInfo as _;
-                crate::execute::execute(self.client(), self.inner(), request, info)
-                    .map(|(result, slot)| result.map(|response| slot.hold(response)))
-            }
-        }
+        impl progenitor_client::ClientHooks<crate::transport::Context> for $client {}
     };
 }
 pub(crate) use client_hooks;
