@@ -25,22 +25,29 @@ fn main() {
             let text = std::fs::read(&path).expect("cargo xtask bench wrote its measurements");
             let measured: Measured = serde_json::from_slice(&text).expect("measurements as JSON");
             let apps = &measured.apps;
-            if let Some(peer) = &apps.peer {
+            if let Some(app) = &apps.sdk_vs_sdk {
+                let pair = AppPair {
+                    section: "5. a peer generator",
+                    versus: "the SDK vs itself (the noise floor: two identical clients)",
+                    app,
+                    goal: None,
+                };
+                rows.extend(bench::downstream_per_call(&pair, Settings::FULL.calls));
+            }
+            if let Some(app) = &apps.peer_vs_sdk {
                 let pair = AppPair {
                     section: "5. a peer generator",
                     versus: "openapi-generator's client vs the SDK",
-                    baseline: peer,
-                    subject: &apps.sdk,
+                    app,
                     goal: Some(1.05),
                 };
                 rows.extend(bench::downstream_per_call(&pair, Settings::FULL.calls));
             }
-            if let Some(before) = &apps.before {
+            if let Some(before) = &apps.before_vs_now {
                 let pair = AppPair {
                     section: "Before/after",
                     versus: &format!("access-tokens at {} vs now", before.revision),
-                    baseline: &before.binary,
-                    subject: &apps.sdk,
+                    app: &before.binary,
                     goal: None,
                 };
                 rows.extend(bench::downstream_per_call(&pair, Settings::FULL.calls));

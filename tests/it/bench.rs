@@ -1,6 +1,8 @@
 //! The benchmark harness runs end to end, for a few iterations, so that it cannot rot. Its
 //! timings are reported by `cargo xtask bench`, never asserted.
 
+use std::path::Path;
+
 use access_tokens_tests::bench::{self, AppPair, Settings};
 
 #[test]
@@ -25,29 +27,38 @@ fn the_benchmark_harness_runs_every_section() {
     assert_eq!(report.matches("\n| ").count(), rows.len() + 1, "a header and a line per row");
 }
 
-/// Section 5's runner against the SDK's downstream app on both sides (the peer's needs code
-/// that only `cargo xtask bench` generates). `cargo test --workspace` builds the app, an
-/// example of this crate.
+/// Section 5's runner on the downstream app that times the SDK against itself (the peer's app
+/// needs code that only `cargo xtask bench` generates). `cargo test --workspace` builds the
+/// app, an example of this crate.
 #[test]
-fn downstream_apps_are_timed_in_alternation() {
+fn downstream_apps_time_their_two_clients_in_turns() {
     let examples = std::env::current_exe().unwrap().parent().unwrap().with_file_name("examples");
-    let app = examples.join("downstream_sdk");
+    let app = examples.join("downstream_sdk_vs_sdk");
     assert!(app.exists(), "{} is built by `cargo test --workspace`", app.display());
     let pair = AppPair {
         section: "5. a peer generator",
-        versus: "one app vs itself",
-        baseline: &app,
-        subject: &app,
+        versus: "one client vs another",
+        app: &app,
         goal: Some(1.05),
     };
-    let rows = bench::downstream_per_call(&pair, 20);
+    let rows = bench::downstream_per_call(&pair, 120);
     let cases: Vec<&str> = rows.iter().map(|row| row.case.as_str()).collect();
     assert_eq!(
         cases,
-        ["magpie list, per call: one app vs itself", "magpie create, per call: one app vs itself"]
+        [
+            "magpie list, per call: one client vs another",
+            "magpie create, per call: one client vs another"
+        ]
     );
     assert!(rows.iter().all(|row| row.ratio.is_some_and(f64::is_finite)), "{rows:?}");
     assert!(rows.iter().all(|row| row.goal == "≤ 1.05" && row.met.is_some()), "{rows:?}");
+    let broken = AppPair { app: Path::new("/nonexistent/app"), ..pair };
+    let rows = bench::downstream_per_call(&broken, 1);
+    assert!(
+        rows.iter().all(|row| row.baseline.starts_with("failed: cannot run /nonexistent/app")
+            && row.ratio.is_none()),
+        "{rows:?}"
+    );
 }
 
 /// A ratio means something only if both sides make the same request on the wire.

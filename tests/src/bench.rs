@@ -123,18 +123,18 @@ pub struct Measured {
     pub command: String,
 }
 
-/// Release binaries of the downstream apps.
+/// Release binaries of the downstream apps that time two clients against each other.
 #[derive(Debug, Deserialize)]
 pub struct DownstreamApps {
-    /// The app on the SDK.
-    pub sdk: PathBuf,
-    /// The app on openapi-generator's client, when the generator could be installed.
-    pub peer: Option<PathBuf>,
-    /// The app on the SDK as it was at an earlier revision, when asked for (`--before`).
-    pub before: Option<EarlierSdk>,
+    /// Two clients of the SDK, the noise floor of the others.
+    pub sdk_vs_sdk: Option<PathBuf>,
+    /// openapi-generator's client and the SDK, when the generator could be installed.
+    pub peer_vs_sdk: Option<PathBuf>,
+    /// The SDK at an earlier revision and today's, when asked for (`--before`).
+    pub before_vs_now: Option<EarlierSdk>,
 }
 
-/// The SDK app built on the SDK at an earlier git revision.
+/// The app on the SDK at an earlier git revision and on today's.
 #[derive(Debug, Deserialize)]
 pub struct EarlierSdk {
     /// The revision's short commit id.
@@ -143,48 +143,24 @@ pub struct EarlierSdk {
     pub binary: PathBuf,
 }
 
-/// Two downstream apps to time alike, and how the report names them.
+/// A downstream app that times two clients, and how the report names them.
 #[derive(Debug)]
 pub struct AppPair<'a> {
     /// The report section of the rows.
     pub section: &'a str,
     /// "baseline vs subject", ending each row's case.
     pub versus: &'a str,
-    /// The app the ratio divides by.
-    pub baseline: &'a Path,
-    /// The app measured against it.
-    pub subject: &'a Path,
+    /// The app's binary (see `downstream/calls.rs`).
+    pub app: &'a Path,
     /// The highest subject/baseline ratio that meets the goal, if there is one.
     pub goal: Option<f64>,
 }
 
-/// Per-call comparison of two downstream apps, each making `calls` Magpie list and create calls
-/// against the same in-memory server (on its own thread, see `downstream/calls.rs`), in ten
-/// alternating runs per app. The ratio is the median of the runs' pairs, so that drift in the
-/// machine between runs cancels out.
+/// Per-call comparison of the two clients of a downstream app, which makes `calls` Magpie list
+/// and create calls with each against its own in-memory server, the clients taking turns in
+/// rounds. The ratio is the median of the rounds' ratios.
 pub fn downstream_per_call(pair: &AppPair<'_>, calls: usize) -> Vec<Row> {
-    let per_run = calls.div_ceil(10).to_string();
-    let mut samples: HashMap<(bool, String), Vec<Duration>> = HashMap::new();
-    let mut run_medians: HashMap<(bool, String), Vec<f64>> = HashMap::new();
-    let mut failure = None;
-    for run in 0..10 {
-        let order = if run % 2 == 0 { [false, true] } else { [true, false] };
-        for subject in order {
-            let app = if subject { pair.subject } else { pair.baseline };
-            match run_downstream_app(app, &per_run) {
-                Ok(times) => {
-                    for (op, times) in times {
-                        let times: Vec<Duration> =
-                            times.into_iter().map(|us| Duration::from_secs_f64(us / 1e6)).collect();
-                        let (run_median, _) = median_p99(times.clone());
-                        run_medians.entry((subject, op.clone())).or_default().push(run_median);
-                        samples.entry((subject, op)).or_default().extend(times);
-                    }
-                }
-                Err(reason) => failure = Some(reason),
-            }
-        }
-    }
+    let measured = run_downstream_app(pair.app, calls);
     ["list", "create"]
         .into_iter()
         .map(|op| {
@@ -197,31 +173,46 @@ pub fn downstream_per_call(pair: &AppPair<'_>, calls: usize) -> Vec<Row> {
                 goal: pair.goal.map_or("report".to_owned(), |goal| format!("≤ {goal:.2}")),
                 met: None,
             };
-            let side =
-                |subject: bool| samples.get(&(subject, op.to_owned())).cloned().unwrap_or_default();
-            let (baseline, subject) = (side(false), side(true));
-            if let Some(reason) = &failure {
-                row.baseline = format!("failed: {reason}");
-            } else if !baseline.is_empty() && !subject.is_empty() {
-                let (baseline_median, baseline_p99) = median_p99(baseline);
-                let (subject_median, subject_p99) = median_p99(subject);
-                row.baseline = format!("{baseline_median:.1} µs (p99 {baseline_p99:.1})");
-                row.sdk = format!("{subject_median:.1} µs (p99 {subject_p99:.1})");
-                let runs = |subject: bool| &run_medians[&(subject, op.to_owned())];
-                let ratio =
-                    median(runs(true).iter().zip(runs(false)).map(|(s, b)| s / b).collect());
-                row.ratio = Some(ratio);
-                row.met = pair.goal.map(|goal| ratio <= goal);
-            }
+            let rounds = match &measured {
+                Ok(measured) => measured.get(op).filter(|rounds| {
+                    !rounds.is_empty() && rounds.iter().flatten().all(|side| !side.is_empty())
+                }),
+                Err(reason) => {
+                    row.baseline = format!("failed: {reason}");
+                    return row;
+                }
+            };
+            let Some(rounds) = rounds else {
+                row.baseline = format!("failed: {} timed no {op} calls", pair.app.display());
+                return row;
+            };
+            let side = |side: usize| {
+                let samples = rounds.iter().flat_map(|round| round[side].iter());
+                median_p99(samples.map(|&us| Duration::from_secs_f64(us / 1e6)).collect())
+            };
+            let ((baseline, baseline_p99), (subject, subject_p99)) = (side(0), side(1));
+            row.baseline = format!("{baseline:.1} µs (p99 {baseline_p99:.1})");
+            row.sdk = format!("{subject:.1} µs (p99 {subject_p99:.1})");
+            let ratio = median(
+                rounds
+                    .iter()
+                    .map(|[baseline, subject]| median(subject.clone()) / median(baseline.clone()))
+                    .collect(),
+            );
+            row.ratio = Some(ratio);
+            row.met = pair.goal.map(|goal| ratio <= goal);
             row
         })
         .collect()
 }
 
-/// Runs one downstream app and reads the samples it prints (see `downstream/calls.rs`).
-fn run_downstream_app(app: &Path, calls: &str) -> Result<HashMap<String, Vec<f64>>, String> {
+/// Each kind of call's rounds, each round's samples in µs as `[baseline, subject]`.
+type Rounds = HashMap<String, Vec<[Vec<f64>; 2]>>;
+
+/// Runs a downstream app and reads the rounds it prints (see `downstream/calls.rs`).
+fn run_downstream_app(app: &Path, calls: usize) -> Result<Rounds, String> {
     let output = std::process::Command::new(app)
-        .arg(calls)
+        .arg(calls.to_string())
         .output()
         .map_err(|e| format!("cannot run {}: {e}", app.display()))?;
     if !output.status.success() {
@@ -229,7 +220,7 @@ fn run_downstream_app(app: &Path, calls: &str) -> Result<HashMap<String, Vec<f64
         return Err(format!("{} failed: {}", app.display(), stderr.trim()));
     }
     serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("{} printed no samples: {e}", app.display()))
+        .map_err(|e| format!("{} printed no rounds: {e}", app.display()))
 }
 
 /// How long `call` takes.

@@ -89,33 +89,32 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     let no_op = sdk.build()?;
     rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, Some(1.0)));
     // A release rebuild after a document edit is the SDK crate's compile plus what any change
-    // costs the app (its own compile and link): that floor first.
-    sdk.touch_source()?;
-    let own_edit = sdk.build()?;
+    // costs the app (its own compile and link): that floor first. Each rebuild is the median of
+    // three: one alone read 4.5-6.0 s here for the same edit.
+    let own_edit = median_of_three(|_| {
+        sdk.touch_source()?;
+        sdk.build()
+    })?;
     rows.push(goal_row("release rebuild of the app after editing its own source", own_edit, None));
-    let original = edit_magpie_document(&sdk_package)?;
-    let edited = sdk.build();
-    put_back_magpie_document(&sdk_package, &original)?;
     rows.push(goal_row(
         "release rebuild of the app after editing openapi/magpie.yaml",
-        edited?,
+        document_edit_rebuilds(&sdk_package, || sdk.build())?,
         Some(5.0),
     ));
     // The same edit with every vendor compiled in, as for an app that keeps the defaults; then
     // back to the Magpie-only app, whose binary the per-call sections run.
     let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
     all_vendors.build()?;
-    let original = edit_magpie_document(&sdk_package)?;
-    let edited = all_vendors.build();
-    put_back_magpie_document(&sdk_package, &original)?;
     rows.push(goal_row(
         "release rebuild of the app after editing openapi/magpie.yaml, with all four vendors \
          (default features)",
-        edited?,
+        document_edit_rebuilds(&sdk_package, || all_vendors.build())?,
         Some(5.0),
     ));
     let sdk = apps.app("sdk", "sdk.rs", &magpie_only)?;
     sdk.build()?;
+    let sdk_vs_sdk = apps.app("sdk-vs-sdk", "sdk_vs_sdk.rs", &magpie_only)?.reusing(&sdk);
+    let sdk_vs_sdk = sdk_vs_sdk.pair_binary("5. a peer generator", &mut rows);
     let edited = workspace_edit_rebuild(workspace)?;
     rows.push(goal_row(
         "rebuild of the SDK and its tour after editing openapi/magpie.yaml (`cargo build`, here)",
@@ -156,16 +155,16 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         ));
     }
 
-    let peer = apps.peer().and_then(|peer| Ok((peer.cold_build()?, peer)));
-    let peer_binary = match &peer {
-        Ok((peer_cold, peer)) => {
+    let peer = apps.peer(&magpie_only).and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
+    let peer_vs_sdk = match &peer {
+        Ok((peer_cold, peer_vs_sdk)) => {
             rows.push(builds_row(
                 "5. a peer generator",
                 "cold `cargo build --release` of the tiny app: openapi-generator's client vs access-tokens",
                 &Ok(*peer_cold),
                 &Ok(sdk_cold),
             ));
-            Some(peer.binary())
+            peer_vs_sdk.pair_binary("5. a peer generator", &mut rows)
         }
         Err(reason) => {
             rows.push(skipped_row(
@@ -178,8 +177,8 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     };
 
     let before = options.before.as_deref().map(|revision| {
-        let app = apps.before(revision);
-        let cold = app.as_ref().map_err(Clone::clone).and_then(|(_, app)| app.cold_build());
+        let app = apps.before(revision, &magpie_only, &sdk);
+        let cold = app.as_ref().map_err(Clone::clone).and_then(|(_, app, _)| app.cold_build());
         let case = |revision: &str| {
             format!(
                 "cold `cargo build --release` of the tiny app: access-tokens at {revision} with \
@@ -187,13 +186,14 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
             )
         };
         match (app, cold) {
-            (Ok((commit, app)), Ok(cold)) => {
+            (Ok((commit, _, before_vs_now)), Ok(cold)) => {
                 rows.push(builds_row("Before/after", &case(&commit), &Ok(cold), &Ok(sdk_cold)));
-                json!({ "revision": commit, "binary": app.binary() })
+                let binary = before_vs_now.pair_binary("Before/after", &mut rows);
+                binary.map(|binary| json!({ "revision": commit, "binary": binary }))
             }
             (Err(reason), _) | (_, Err(reason)) => {
                 rows.push(builds_row("Before/after", &case(revision), &Err(reason), &Ok(sdk_cold)));
-                Value::Null
+                None
             }
         }
     });
@@ -209,7 +209,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     let measured = json!({
         "rows": rows,
         "not_measured": not_measured,
-        "apps": { "sdk": sdk.binary(), "peer": peer_binary, "before": before },
+        "apps": { "sdk_vs_sdk": sdk_vs_sdk, "peer_vs_sdk": peer_vs_sdk, "before_vs_now": before },
         "command": options.command(),
     });
     let measured_path = scratch.join("measured.json");
@@ -274,30 +274,45 @@ struct Apps {
     scratch: PathBuf,
 }
 
-/// Changes one operation's summary in `<root>/openapi/magpie.yaml`, which changes the generated
-/// code's documentation; returns the document as it was.
-fn edit_magpie_document(root: &Path) -> Result<String, String> {
-    let path = root.join("openapi/magpie.yaml");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let from = "summary: List your own access tokens";
-    if !text.contains(from) {
-        return Err(format!("{}: no `{from}` to edit", path.display()));
-    }
-    std::fs::write(&path, text.replacen(from, "summary: List the caller's access tokens", 1))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(text)
+/// The median of `rebuild` run three times (it is given the run's number).
+fn median_of_three(
+    mut rebuild: impl FnMut(usize) -> Result<Duration, String>,
+) -> Result<Duration, String> {
+    let mut times = (0..3).map(&mut rebuild).collect::<Result<Vec<_>, _>>()?;
+    times.sort();
+    Ok(times[1])
 }
 
-/// Writes `<root>/openapi/magpie.yaml` back as [`edit_magpie_document`] found it.
-fn put_back_magpie_document(root: &Path, original: &str) -> Result<(), String> {
+/// The median of three timed `build`s, each after an edit of `<root>/openapi/magpie.yaml`:
+/// one operation's summary changed (which changes the generated code's documentation), put
+/// back, changed again. The document is left as it was.
+fn document_edit_rebuilds(
+    root: &Path,
+    mut build: impl FnMut() -> Result<Duration, String>,
+) -> Result<Duration, String> {
     let path = root.join("openapi/magpie.yaml");
-    std::fs::write(&path, original).map_err(|e| format!("{}: {e}", path.display()))
+    let write =
+        |text: &str| std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
+    let original =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let from = "summary: List your own access tokens";
+    if !original.contains(from) {
+        return Err(format!("{}: no `{from}` to edit", path.display()));
+    }
+    let edited = original.replacen(from, "summary: List the caller's access tokens", 1);
+    let time = median_of_three(|run| {
+        write(if run % 2 == 0 { &edited } else { &original })?;
+        build()
+    });
+    write(&original)?;
+    time
 }
 
 /// The loop of someone changing a document here: `cargo build` (dev profile) of the SDK and
-/// its tour after one edit to `openapi/magpie.yaml`, which is then put back as it was.
+/// its tour after an edit to `openapi/magpie.yaml` (see [`document_edit_rebuilds`]).
 fn workspace_edit_rebuild(workspace: &Path) -> Result<Duration, String> {
     let build = || {
+        let started = Instant::now();
         succeed(cargo().current_dir(workspace).args([
             "build",
             "--quiet",
@@ -305,17 +320,13 @@ fn workspace_edit_rebuild(workspace: &Path) -> Result<Duration, String> {
             "access-tokens",
             "--example",
             "tour",
-        ]))
+        ]))?;
+        Ok(started.elapsed())
     };
     build()?;
-    let original = edit_magpie_document(workspace)?;
-    let started = Instant::now();
-    let built = build();
-    let elapsed = started.elapsed();
-    put_back_magpie_document(workspace, &original)?;
-    built?;
+    let time = document_edit_rebuilds(workspace, build);
     build()?;
-    Ok(elapsed)
+    time
 }
 
 /// Packages the SDK of the workspace at `workspace` as `cargo package` ships it and unpacks it
@@ -353,6 +364,8 @@ struct App {
     name: String,
     /// The binary's source file.
     source: PathBuf,
+    /// Its target directory: its own, or another app's whose build it reuses.
+    target: PathBuf,
 }
 
 /// The cargo that runs this program.
@@ -390,12 +403,19 @@ impl Apps {
         write("Cargo.toml", manifest.as_bytes())?;
         let lock = std::fs::read(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
         write("Cargo.lock", &lock)?;
-        Ok(App { dir, name: name.to_owned(), source })
+        let target = dir.join("target");
+        Ok(App { dir, name: name.to_owned(), source, target })
     }
 
     /// The SDK app on the SDK as it was at git revision `revision`, packaged the same way, with
-    /// that revision's lock file; returns the revision's short commit id too.
-    fn before(&self, revision: &str) -> Result<(String, App), String> {
+    /// that revision's lock file; returns the revision's short commit id too, and the app that
+    /// times that SDK against today's (`sdk_dependency`), which reuses `sdk`'s build.
+    fn before(
+        &self,
+        revision: &str,
+        sdk_dependency: &str,
+        sdk: &App,
+    ) -> Result<(String, App, App), String> {
         let git = || {
             let mut git = Command::new("git");
             git.arg("-C").arg(&self.workspace);
@@ -414,15 +434,35 @@ impl Apps {
         std::fs::create_dir_all(&source).map_err(|e| format!("{}: {e}", source.display()))?;
         succeed(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&source))?;
         let package = package_sdk(&source, &self.scratch.join("before"))?;
+        // Another version, for one app to link both SDKs: a lock file names a package by its
+        // name and version only.
+        let manifest = package.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let version = text
+            .lines()
+            .find_map(|line| line.strip_prefix("version = \"")?.strip_suffix('"'))
+            .ok_or_else(|| format!("{}: no version", manifest.display()))?;
+        let text = text.replacen(
+            &format!("version = \"{version}\""),
+            &format!("version = \"{version}-before\""),
+            1,
+        );
+        std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let dependency = format!("access-tokens = {{ path = {package:?} }}");
         let app =
             self.app_locked("sdk-before", "sdk.rs", &dependency, &source.join("Cargo.lock"))?;
-        Ok((commit, app))
+        let both = format!(
+            "{sdk_dependency}\naccess-tokens-before = {{ package = \"access-tokens\", path = {package:?} }}"
+        );
+        let before_vs_now = self.app("before-vs-now", "before_vs_now.rs", &both)?.reusing(sdk);
+        Ok((commit, app, before_vs_now))
     }
 
     /// Generates openapi-generator's Rust client from `openapi/magpie.yaml` (installing the
-    /// generator with pip if needed) and writes the app that uses it.
-    fn peer(&self) -> Result<App, String> {
+    /// generator with pip if needed) and writes the app that uses it, and the app that times it
+    /// against the SDK (`sdk_dependency`), which reuses the first's build.
+    fn peer(&self, sdk_dependency: &str) -> Result<(App, App), String> {
         succeed(Command::new("java").arg("-version"))
             .map_err(|_| "Java is not installed".to_owned())?;
         let generator = || Command::new("openapi-generator-cli");
@@ -448,29 +488,50 @@ impl Apps {
         let dependencies = format!(
             "peer = {{ path = {client:?} }}\nreqwest = {{ version = \"0.13\", default-features = false }}"
         );
-        self.app("peer", "peer.rs", &dependencies)
+        let peer = self.app("peer", "peer.rs", &dependencies)?;
+        let both = format!("{dependencies}\n{sdk_dependency}");
+        let peer_vs_sdk = self.app("peer-vs-sdk", "peer_vs_sdk.rs", &both)?.reusing(&peer);
+        Ok((peer, peer_vs_sdk))
     }
 }
 
 impl App {
+    /// This app, built in `other`'s target directory, so that what they share is built once.
+    fn reusing(self, other: &App) -> App {
+        App { target: other.target.clone(), ..self }
+    }
+
     /// Builds from an empty target directory.
     fn cold_build(&self) -> Result<Duration, String> {
-        let _ = std::fs::remove_dir_all(self.dir.join("target"));
+        let _ = std::fs::remove_dir_all(&self.target);
         self.build()
     }
 
     /// `cargo build --release`, timed.
     fn build(&self) -> Result<Duration, String> {
-        eprintln!("building {} (release)", self.name);
         let started = Instant::now();
-        succeed(cargo().current_dir(&self.dir).args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target-dir",
-            "target",
-        ]))?;
-        Ok(started.elapsed())
+        succeed(
+            cargo()
+                .current_dir(&self.dir)
+                .args(["build", "--release", "--quiet", "--target-dir"])
+                .arg(&self.target),
+        )?;
+        let elapsed = started.elapsed();
+        eprintln!("built {} (release) in {:.2} s", self.name, elapsed.as_secs_f64());
+        Ok(elapsed)
+    }
+
+    /// Builds this app, which times two clients per call, and returns its binary; if it does not
+    /// build, a row of `section` says why.
+    fn pair_binary(&self, section: &str, rows: &mut Vec<Value>) -> Option<PathBuf> {
+        match self.build() {
+            Ok(_) => Some(self.binary()),
+            Err(reason) => {
+                let case = format!("per call, the two clients in one app ({})", self.name);
+                rows.push(skipped_row(section, &case, &format!("it did not build: {reason}")));
+                None
+            }
+        }
     }
 
     /// Marks the app's source as changed, as an edit would.
@@ -482,7 +543,7 @@ impl App {
     }
 
     fn binary(&self) -> PathBuf {
-        self.dir.join("target/release").join(&self.name)
+        self.target.join("release").join(&self.name)
     }
 }
 

@@ -1,22 +1,89 @@
 //! What every downstream app shares, so that each client is called the same way: a loopback
 //! server on the app's own thread that answers Magpie's list and create from memory (so no
-//! wake-up of another thread or process is in the timings), and the timing loop: `CALLS` list
-//! calls, then as many create calls, each after a tenth as many untimed ones, all on one
-//! keep-alive connection. Prints the samples in µs as one JSON object.
+//! wake-up of another thread or process is in the timings), and the timing loop. An app times
+//! two clients in one process, taking turns in rounds, so that a drift of the machine (which
+//! here moved a whole process between 35 and 70 µs a call) reaches both alike; an app with one
+//! client times it against a second one of itself.
 //!
-//! usage: <app> CALLS (without an argument the app only proves it builds)
+//! usage: <app> CALLS (without an argument the app only proves it builds). Prints, per call
+//! kind, each round's samples in µs as `[baseline, subject]`, as one JSON object.
 
 use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The call count from the command line, if given.
-pub fn count() -> Option<usize> {
-    Some(std::env::args().nth(1)?.parse().expect("CALLS is a number"))
+/// Calls of one side in a round; the side that goes first alternates. Short, as in the SDK's
+/// own per-call section: with 25 ms rounds, a VM's stolen time landed on one side's rounds often
+/// enough to move a median by 10-25%.
+const PER_ROUND: usize = 50;
+
+/// A client's Magpie calls, each decoding its answer as an app would.
+pub trait Client {
+    fn list(&self) -> impl Future<Output = ()>;
+    fn create(&self) -> impl Future<Output = ()>;
+}
+
+/// Starts the server, makes both clients for its URL, and times `CALLS` list calls, then as many
+/// create calls, of each, on one keep-alive connection per client.
+pub fn main<A: Client, B: Client>(
+    baseline: impl FnOnce(String) -> A,
+    subject: impl FnOnce(String) -> B,
+) {
+    let Some(calls) = std::env::args().nth(1) else { return };
+    let calls: usize = calls.parse().expect("CALLS is a number");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let url = serve().await;
+        let (baseline, subject) = (baseline(url.clone()), subject(url));
+        let list = rounds(calls, || baseline.list(), || subject.list()).await;
+        let create = rounds(calls, || baseline.create(), || subject.create()).await;
+        println!("{{\"list\": {list:?}, \"create\": {create:?}}}");
+    });
+}
+
+/// `calls` timings in µs of each side (up to a whole round more), in rounds of [`PER_ROUND`],
+/// after a tenth as many untimed calls of each.
+async fn rounds<A, B>(
+    calls: usize,
+    mut baseline: impl FnMut() -> A,
+    mut subject: impl FnMut() -> B,
+) -> Vec<[Vec<f64>; 2]>
+where
+    A: Future<Output = ()>,
+    B: Future<Output = ()>,
+{
+    for _ in 0..calls / 10 {
+        baseline().await;
+        subject().await;
+    }
+    let per_round = calls.clamp(1, PER_ROUND);
+    let mut rounds = Vec::new();
+    for round in 0..calls.div_ceil(per_round) {
+        let (baseline, subject) = if round % 2 == 0 {
+            let baseline = samples(per_round, &mut baseline).await;
+            (baseline, samples(per_round, &mut subject).await)
+        } else {
+            let subject = samples(per_round, &mut subject).await;
+            (samples(per_round, &mut baseline).await, subject)
+        };
+        rounds.push([baseline, subject]);
+    }
+    rounds
+}
+
+/// `calls` timings of `call` in µs.
+async fn samples<F: Future<Output = ()>>(calls: usize, call: &mut impl FnMut() -> F) -> Vec<f64> {
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let started = Instant::now();
+        call().await;
+        times.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    times
 }
 
 /// Starts the server on the current runtime; returns Magpie's base URL on it.
-pub async fn serve() -> String {
+async fn serve() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/api/magpie", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -59,29 +126,4 @@ async fn answer(mut socket: tokio::net::TcpStream) {
             return;
         }
     }
-}
-
-/// Times `calls` list calls and `calls` create calls and prints them.
-pub async fn measure<L, C>(calls: usize, list: impl FnMut() -> L, create: impl FnMut() -> C)
-where
-    L: Future<Output = ()>,
-    C: Future<Output = ()>,
-{
-    let list = samples(calls, list).await;
-    let create = samples(calls, create).await;
-    println!("{{\"list\": {list:?}, \"create\": {create:?}}}");
-}
-
-/// `calls` timings of `call` in µs, after a tenth as many untimed ones.
-async fn samples<F: Future<Output = ()>>(calls: usize, mut call: impl FnMut() -> F) -> Vec<f64> {
-    for _ in 0..calls / 10 {
-        call().await;
-    }
-    let mut times = Vec::with_capacity(calls);
-    for _ in 0..calls {
-        let started = Instant::now();
-        call().await;
-        times.push(started.elapsed().as_secs_f64() * 1e6);
-    }
-    times
 }

@@ -1,8 +1,5 @@
-//! A downstream app on `reqwest` and `serde` alone: the Magpie list and create calls written by
-//! hand. `cargo xtask bench` times its cold build against the same app on `access-tokens`.
-
-#[path = "calls.rs"]
-mod calls;
+//! The tiny app of `sdk.rs` on `reqwest` and `serde` alone: the Magpie list and create calls
+//! written by hand.
 
 use serde::Deserialize;
 
@@ -22,17 +19,22 @@ struct NewAccessToken {
     token: String,
 }
 
-async fn call<T: for<'de> Deserialize<'de>>(request: reqwest::RequestBuilder) -> T {
-    let response = request.header("authorization", "token s").send().await.unwrap();
-    response.error_for_status().unwrap().json().await.unwrap()
+/// One call with the session token, decoded as `T`.
+async fn call<T: for<'de> Deserialize<'de>>(
+    request: reqwest::RequestBuilder,
+) -> reqwest::Result<T> {
+    let session = std::env::var("MAGPIE_SESSION").unwrap_or_default();
+    let response = request.header("authorization", format!("token {session}")).send().await?;
+    response.error_for_status()?.json().await
 }
 
 #[tokio::main(flavor = "current_thread")]
-pub async fn main() {
-    let Some(count) = calls::count() else { return };
-    let url = calls::serve().await;
-    let http = reqwest::Client::builder().build().unwrap();
-    let list = || call::<Vec<AccessToken>>(http.get(format!("{url}/access-token")));
-    let create = || call::<NewAccessToken>(http.post(format!("{url}/access-token")));
-    calls::measure(count, || async { drop(list().await) }, || async { drop(create().await) }).await;
+pub async fn main() -> reqwest::Result<()> {
+    let Some(url) = std::env::args().nth(1) else { return Ok(()) };
+    let url = format!("{url}/access-token");
+    let http = reqwest::Client::new();
+    println!("{} tokens", call::<Vec<AccessToken>>(http.get(&url)).await?.len());
+    call::<NewAccessToken>(http.post(&url)).await?;
+    println!("created one");
+    Ok(())
 }

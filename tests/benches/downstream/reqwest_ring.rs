@@ -4,7 +4,7 @@
 #[path = "reqwest.rs"]
 mod app;
 
-fn main() {
+fn main() -> reqwest::Result<()> {
     rustls::crypto::ring::default_provider().install_default().unwrap();
-    app::main();
+    app::main()
 }
