@@ -102,7 +102,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         Some(5.0),
     ));
     // The same edit with every vendor compiled in, as for an app that keeps the defaults; then
-    // back to the Magpie-only app, whose binary the per-call sections run.
+    // back to the Magpie-only app, whose build the apps timing two clients reuse.
     let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
     all_vendors.build()?;
     rows.push(goal_row(
