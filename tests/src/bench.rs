@@ -157,7 +157,7 @@ pub struct AppPair<'a> {
 }
 
 /// Per-call comparison of the two clients of a downstream app, which makes `calls` Magpie list
-/// and create calls with each against its own in-memory server, the clients taking turns in
+/// and create calls with each against the app's in-memory server, the clients taking turns in
 /// rounds. The ratio is the median of the rounds' ratios.
 pub fn downstream_per_call(pair: &AppPair<'_>, calls: usize) -> Vec<Row> {
     let measured = run_downstream_app(pair.app, calls);

@@ -1,9 +1,8 @@
 //! What every downstream app shares, so that each client is called the same way: a loopback
 //! server on the app's own thread that answers Magpie's list and create from memory (so no
-//! wake-up of another thread or process is in the timings), and the timing loop. An app times
-//! two clients in one process, taking turns in rounds, so that a drift of the machine (which
-//! here moved a whole process between 35 and 70 µs a call) reaches both alike; an app with one
-//! client times it against a second one of itself.
+//! wake-up of another thread or process is in the timings), and the timing loop of the apps
+//! that link two clients. They take turns in rounds in one process, so that a drift of the
+//! machine (which here moved a whole process between 35 and 70 µs a call) reaches both alike.
 //!
 //! usage: <app> CALLS (without an argument the app only proves it builds). Prints, per call
 //! kind, each round's samples in µs as `[baseline, subject]`, as one JSON object.
