@@ -10,14 +10,8 @@ pub mod types {
     /**An access token. The vendor's field table lists `lastLoginTimeSec` and `loginCount` at
 the top level, but every JSON example nests them under `stats`; this follows the JSON.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessToken {
         ///How many sessions opened with the token are active now.
         #[serde(
@@ -82,27 +76,14 @@ than created by a user.
         pub user_name: ::std::option::Option<::std::string::String>,
     }
     ///The list envelope.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessTokenList {
         pub items: ::std::vec::Vec<AccessToken>,
     }
     ///How the token has been used.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessTokenStats {
         ///When the token was last used to log in, in Unix seconds; `0` means never.
         #[serde(
@@ -120,15 +101,8 @@ than created by a user.
     /**The fields to change; absent fields keep their value. The vendor allows any field of
 the token; these are the ones that are not the server's to set.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessTokenUpdate {
         ///Free text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -163,9 +137,9 @@ the token; these are the ones that are not the server's to set.
         Hash,
         Ord,
         PartialEq,
-        PartialOrd,
-        schemars::JsonSchema
+        PartialOrd
     )]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Media {
         #[serde(rename = "json")]
         Json,
@@ -207,15 +181,8 @@ the token; these are the ones that are not the server's to set.
     /**A token to create. **Inferred**: the vendor does not publish this body. Name the user
 by `userId` or `userName`.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NewAccessToken {
         ///Free text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -10,15 +10,8 @@ pub mod types {
     /**An access token as listed; never its value. The vendor documents no fields: these are
 the ones its web console shows. All are optional and unknown fields are accepted.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessToken {
         ///When the token was created. The vendor does not document the format.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -37,27 +30,15 @@ the ones its web console shows. All are optional and unknown fields are accepted
         pub id: ::std::option::Option<::std::string::String>,
     }
     ///Log in with a personal access token.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AccessTokenLogin {
         ///A personal access token.
         pub token: crate::Secret,
     }
     ///One of the accepted login bodies.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(untagged)]
     pub enum LoginRequest {
         PasswordLogin(PasswordLogin),
@@ -80,27 +61,15 @@ the ones its web console shows. All are optional and unknown fields are accepted
         }
     }
     ///A newly created access token. Its value is shown only in this response.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NewAccessToken {
         ///The access token's value.
         pub token: crate::Secret,
     }
     ///Log in with a user name and password.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PasswordLogin {
         ///The user's password.
         pub password: crate::Secret,
@@ -108,40 +77,22 @@ the ones its web console shows. All are optional and unknown fields are accepted
         pub username: ::std::string::String,
     }
     ///A session token, to present on every other call.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SessionToken {
         ///The session token.
         pub token: crate::Secret,
     }
     ///Start a single sign-on login; the rest happens in a browser.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct SingleSignOnLogin {
         ///The user's e-mail address.
         pub email: ::std::string::String,
     }
     ///The server's version; the vendor does not document its shape.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     #[serde(transparent)]
     pub struct Version(pub ::serde_json::Value);
     impl ::std::ops::Deref for Version {

@@ -14,7 +14,7 @@
 //!
 //! Each module is behind a feature of its name, all four on by default; an application that
 //! needs one vendor can compile only that one (`default-features = false, features =
-//! ["magpie"]`).
+//! ["magpie"]`). The `schemars` feature derives `schemars::JsonSchema` for the generated types.
 //!
 //! # Quick start
 //!

@@ -70,6 +70,8 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
 impl schemars::JsonSchema for Secret {
     fn schema_name() -> Cow<'static, str> {
         "Secret".into()
