@@ -72,8 +72,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         "reqwest_ring.rs",
         &format!(
             "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\", default-features = false, \
-             features = [\"json\", \"rustls-no-provider\"] }}\nrustls = {{ version = \"0.23\", \
-             default-features = false, features = [\"ring\"] }}"
+             features = [\"json\", \"rustls-no-provider\"] }}\n{RING}"
         ),
     )?;
     let mut rows = Vec::new();
@@ -155,12 +154,14 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         ));
     }
 
-    let peer = apps.peer(&magpie_only).and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
+    let peer =
+        apps.peer(&magpie_only, &sdk).and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
     let peer_vs_sdk = match &peer {
         Ok((peer_cold, peer_vs_sdk)) => {
             rows.push(builds_row(
                 "5. a peer generator",
-                "cold `cargo build --release` of the tiny app: openapi-generator's client vs access-tokens",
+                "cold `cargo build --release` of the tiny app: openapi-generator's client vs \
+                 access-tokens (both on rustls + ring)",
                 &Ok(*peer_cold),
                 &Ok(sdk_cold),
             ));
@@ -178,18 +179,19 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
 
     let before = options.before.as_deref().map(|revision| {
         let app = apps.before(revision, &magpie_only, &sdk);
-        let cold = app.as_ref().map_err(Clone::clone).and_then(|(_, app, _)| app.cold_build());
-        let case = |revision: &str| {
+        let cold = app.as_ref().map_err(Clone::clone).and_then(|earlier| earlier.app.cold_build());
+        let case = |at: &str| {
             format!(
-                "cold `cargo build --release` of the tiny app: access-tokens at {revision} with \
-                 default features (all four vendors) vs now with feature `magpie`"
+                "cold `cargo build --release` of the tiny app: access-tokens at {at} vs now with \
+                 feature `magpie`"
             )
         };
         match (app, cold) {
-            (Ok((commit, _, before_vs_now)), Ok(cold)) => {
-                rows.push(builds_row("Before/after", &case(&commit), &Ok(cold), &Ok(sdk_cold)));
-                let binary = before_vs_now.pair_binary("Before/after", &mut rows);
-                binary.map(|binary| json!({ "revision": commit, "binary": binary }))
+            (Ok(earlier), Ok(cold)) => {
+                let at = format!("{} {}", earlier.commit, earlier.features);
+                rows.push(builds_row("Before/after", &case(&at), &Ok(cold), &Ok(sdk_cold)));
+                let binary = earlier.before_vs_now.pair_binary("Before/after", &mut rows);
+                binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
             }
             (Err(reason), _) | (_, Err(reason)) => {
                 rows.push(builds_row("Before/after", &case(revision), &Err(reason), &Ok(sdk_cold)));
@@ -226,6 +228,11 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     eprintln!("cargo xtask bench took {:.0} s", started.elapsed().as_secs_f64());
     if status.success() { Ok(()) } else { Err("the benchmark failed (above)".to_owned()) }
 }
+
+/// The ring crypto provider for rustls, the SDK's, for the apps that do not use the SDK: they
+/// enable reqwest's `rustls-no-provider` and install it themselves, as reqwest asks.
+const RING: &str =
+    "rustls = { version = \"0.23\", default-features = false, features = [\"ring\"] }";
 
 /// What every variant of the hand-written reqwest app needs besides reqwest.
 const REQWEST_APP_DEPENDENCIES: &str = "serde = { version = \"1\", features = [\"derive\"] }\n\
@@ -357,6 +364,18 @@ fn package_sdk(workspace: &Path, into: &Path) -> Result<PathBuf, String> {
     Ok(into.join(name))
 }
 
+/// The apps on the SDK at an earlier revision.
+struct EarlierApps {
+    /// The revision's short commit id.
+    commit: String,
+    /// The SDK's features the apps use, for the report.
+    features: &'static str,
+    /// The SDK app on it.
+    app: App,
+    /// The app that times it against today's SDK.
+    before_vs_now: App,
+}
+
 /// One downstream app: a folder with a manifest whose binary is a file in
 /// `tests/benches/downstream/`.
 struct App {
@@ -408,14 +427,14 @@ impl Apps {
     }
 
     /// The SDK app on the SDK as it was at git revision `revision`, packaged the same way, with
-    /// that revision's lock file; returns the revision's short commit id too, and the app that
-    /// times that SDK against today's (`sdk_dependency`), which reuses `sdk`'s build.
+    /// that revision's lock file, and the app that times that SDK against today's
+    /// (`sdk_dependency`), which reuses `sdk`'s build.
     fn before(
         &self,
         revision: &str,
         sdk_dependency: &str,
         sdk: &App,
-    ) -> Result<(String, App, App), String> {
+    ) -> Result<EarlierApps, String> {
         let git = || {
             let mut git = Command::new("git");
             git.arg("-C").arg(&self.workspace);
@@ -448,21 +467,28 @@ impl Apps {
             &format!("version = \"{version}-before\""),
             1,
         );
+        // Magpie alone as today, where that SDK already had a feature per vendor.
+        let (features, only_magpie) = if text.lines().any(|line| line == "magpie = []") {
+            ("with feature `magpie`", ", default-features = false, features = [\"magpie\"]")
+        } else {
+            ("with default features (all four vendors)", "")
+        };
         std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
-        let dependency = format!("access-tokens = {{ path = {package:?} }}");
+        let dependency = format!("access-tokens = {{ path = {package:?}{only_magpie} }}");
         let app =
             self.app_locked("sdk-before", "sdk.rs", &dependency, &source.join("Cargo.lock"))?;
         let both = format!(
-            "{sdk_dependency}\naccess-tokens-before = {{ package = \"access-tokens\", path = {package:?} }}"
+            "{sdk_dependency}\naccess-tokens-before = {{ package = \"access-tokens\", \
+             path = {package:?}{only_magpie} }}"
         );
         let before_vs_now = self.app("before-vs-now", "before_vs_now.rs", &both)?.reusing(sdk);
-        Ok((commit, app, before_vs_now))
+        Ok(EarlierApps { commit, features, app, before_vs_now })
     }
 
     /// Generates openapi-generator's Rust client from `openapi/magpie.yaml` (installing the
     /// generator with pip if needed) and writes the app that uses it, and the app that times it
-    /// against the SDK (`sdk_dependency`), which reuses the first's build.
-    fn peer(&self, sdk_dependency: &str) -> Result<(App, App), String> {
+    /// against the SDK (`sdk_dependency`), which reuses `sdk`'s build.
+    fn peer(&self, sdk_dependency: &str, sdk: &App) -> Result<(App, App), String> {
         succeed(Command::new("java").arg("-version"))
             .map_err(|_| "Java is not installed".to_owned())?;
         let generator = || Command::new("openapi-generator-cli");
@@ -484,13 +510,19 @@ impl Apps {
             .arg(&client)
             .arg("--additional-properties=packageName=peer,library=reqwest,reqwestDefaultFeatures=rustls"))
         .map_err(|e| format!("openapi-generator failed: {e}"))?;
-        // reqwest as the client already has it, for the app to give it the SDK's settings.
+        // On the SDK's TLS stack, rustls on ring, rather than the client's default (rustls on
+        // aws-lc-rs, the costliest crate of a cold build, which the TLS rows measure): the cold
+        // builds then compare what the two generators write, not their TLS providers.
         let dependencies = format!(
-            "peer = {{ path = {client:?} }}\nreqwest = {{ version = \"0.13\", default-features = false }}"
+            "peer = {{ path = {client:?}, default-features = false }}\n\
+             reqwest = {{ version = \"0.13.5\", default-features = false, \
+             features = [\"rustls-no-provider\"] }}\n{RING}"
         );
         let peer = self.app("peer", "peer.rs", &dependencies)?;
         let both = format!("{dependencies}\n{sdk_dependency}");
-        let peer_vs_sdk = self.app("peer-vs-sdk", "peer_vs_sdk.rs", &both)?.reusing(&peer);
+        // In the SDK app's target directory: what the peer adds to it is small (its crate and
+        // serde_with), while the SDK adds progenitor and its build dependencies to the peer's.
+        let peer_vs_sdk = self.app("peer-vs-sdk", "peer_vs_sdk.rs", &both)?.reusing(sdk);
         Ok((peer, peer_vs_sdk))
     }
 }

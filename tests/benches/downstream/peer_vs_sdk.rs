@@ -12,5 +12,7 @@ mod sdk_client;
 sdk_client!(Sdk, access_tokens);
 
 fn main() {
+    // For the peer's reqwest client, which has no TLS provider of its own (see `peer.rs`).
+    rustls::crypto::ring::default_provider().install_default().unwrap();
     calls::main(peer_client::Peer::new, Sdk::new);
 }
