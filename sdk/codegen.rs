@@ -377,6 +377,11 @@ mod tests {
         )
     }
 
+    /// A document without operations whose components have `schemas` (YAML, indented by four).
+    fn only_schemas(schemas: &str) -> String {
+        format!("{HEADER}paths: {{}}\ncomponents:\n  schemas:\n{schemas}")
+    }
+
     #[test]
     fn error_responses_of_several_shapes_are_dropped_before_generation() {
         // progenitor alone panics on a JSON 401 next to an empty 404.
@@ -468,13 +473,10 @@ mod tests {
 
     #[test]
     fn json_schemas_are_derived_only_with_the_schemars_feature() {
-        let document = format!(
-            "{HEADER}paths: {{}}
-components:
-  schemas:
-    Token: {{type: object, properties: {{id: {{type: string}}}}}}
-    Kind: {{type: string, enum: [read, write]}}
-"
+        let document = only_schemas(
+            "    Token: {type: object, properties: {id: {type: string}}}
+    Kind: {type: string, enum: [read, write]}
+",
         );
         let code = generate_from("schemas", &document).unwrap();
         let conditional = "#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]";
@@ -485,17 +487,14 @@ components:
 
     #[test]
     fn credentials_marked_as_passwords_become_secrets() {
-        let document = format!(
-            "{HEADER}paths: {{}}
-components:
-  schemas:
-    Login:
+        let document = only_schemas(
+            "    Login:
       type: object
       required: [password]
       properties:
-        password: {{type: string, format: password, description: kept secret}}
-        user: {{type: string}}
-"
+        password: {type: string, format: password, description: kept secret}
+        user: {type: string}
+",
         );
         let code = generate_from("secrets", &document).unwrap();
         assert!(code.contains("pub password: crate::Secret,"), "{code}");
