@@ -20,7 +20,7 @@ const USAGE: &str =
             SECONDS each (default 120), in parallel
   bench     measure what the SDK costs a downstream app to build and to call, against
             hand-written reqwest, Python requests and openapi-generator's client, and write
-            BENCHMARKS.md (under 5 minutes on 2 cores once the workspace is built);
+            BENCHMARKS.md (about 6 minutes on 2 cores once the workspace is built);
             --tls-providers adds cold builds on reqwest's other TLS stacks (2 more minutes);
             --before REV adds the SDK as it was at git revision REV, built and called the
             same way, for before/after figures (2 more minutes)";
