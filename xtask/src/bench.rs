@@ -100,8 +100,9 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         document_edit_rebuilds(&sdk_package, || sdk.build())?,
         Some(5.0),
     ));
-    // The same edit with every vendor compiled in, as for an app that keeps the defaults; then
-    // back to the Magpie-only app, whose build the apps timing two clients reuse.
+    // The same edit with every vendor compiled in, as for an app that keeps the defaults. It
+    // shares the Magpie-only app's folder and target directory, which the apps timing two
+    // clients reuse.
     let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
     all_vendors.build()?;
     rows.push(goal_row(
@@ -110,8 +111,6 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         document_edit_rebuilds(&sdk_package, || all_vendors.build())?,
         Some(5.0),
     ));
-    let sdk = apps.app("sdk", "sdk.rs", &magpie_only)?;
-    sdk.build()?;
     let sdk_vs_sdk = apps.app("sdk-vs-sdk", "sdk_vs_sdk.rs", &magpie_only)?.reusing(&sdk);
     let sdk_vs_sdk = sdk_vs_sdk.pair_binary("5. a peer generator", &mut rows);
     let edited = workspace_edit_rebuild(workspace)?;
@@ -191,6 +190,24 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
                 let at = format!("{} {}", earlier.commit, earlier.features);
                 rows.push(builds_row("Before/after", &case(&at), &Ok(cold), &Ok(sdk_cold)));
                 let binary = earlier.before_vs_now.pair_binary("Before/after", &mut rows);
+                let rebuilds = paired_document_edit_rebuilds([
+                    (&earlier.package, &earlier.all_vendors),
+                    (&sdk_package, &all_vendors),
+                ]);
+                let (before, now) = match rebuilds {
+                    Ok([before, now]) => (Ok(before), Ok(now)),
+                    Err(reason) => (Err(reason.clone()), Err(reason)),
+                };
+                rows.push(builds_row(
+                    "Before/after",
+                    &format!(
+                        "release rebuild of the app after editing openapi/magpie.yaml, with all \
+                         four vendors, in turns: access-tokens at {} vs now",
+                        earlier.commit
+                    ),
+                    &before,
+                    &now,
+                ));
                 binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
             }
             (Err(reason), _) | (_, Err(reason)) => {
@@ -285,34 +302,88 @@ struct Apps {
 fn median_of_three(
     mut rebuild: impl FnMut(usize) -> Result<Duration, String>,
 ) -> Result<Duration, String> {
-    let mut times = (0..3).map(&mut rebuild).collect::<Result<Vec<_>, _>>()?;
-    times.sort();
-    Ok(times[1])
+    (0..3).map(&mut rebuild).collect::<Result<Vec<_>, _>>().map(middle)
 }
 
-/// The median of three timed `build`s, each after an edit of `<root>/openapi/magpie.yaml`:
-/// one operation's summary changed (which changes the generated code's documentation), put
-/// back, changed again. The document is left as it was.
+/// The median of an odd number of times.
+fn middle(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// The edit every document-edit rebuild makes to `<root>/openapi/magpie.yaml`: one
+/// operation's summary changed (which changes the generated code's documentation), or put back.
+struct DocumentEdit {
+    path: PathBuf,
+    original: String,
+    edited: String,
+}
+
+impl DocumentEdit {
+    fn new(root: &Path) -> Result<Self, String> {
+        let path = root.join("openapi/magpie.yaml");
+        let original =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let from = "summary: List your own access tokens";
+        if !original.contains(from) {
+            return Err(format!("{}: no `{from}` to edit", path.display()));
+        }
+        let edited = original.replacen(from, "summary: List the caller's access tokens", 1);
+        Ok(Self { path, original, edited })
+    }
+
+    /// Writes the document of edit number `run` (from 0): changed, put back, changed, ...
+    fn make(&self, run: usize) -> Result<(), String> {
+        self.write(if run.is_multiple_of(2) { &self.edited } else { &self.original })
+    }
+
+    /// Leaves the document as it was.
+    fn undo(&self) -> Result<(), String> {
+        self.write(&self.original)
+    }
+
+    fn write(&self, text: &str) -> Result<(), String> {
+        std::fs::write(&self.path, text).map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+}
+
+/// The median of three timed `build`s, each after a [`DocumentEdit`] of `root`'s document.
+/// The document is left as it was.
 fn document_edit_rebuilds(
     root: &Path,
     mut build: impl FnMut() -> Result<Duration, String>,
 ) -> Result<Duration, String> {
-    let path = root.join("openapi/magpie.yaml");
-    let write =
-        |text: &str| std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()));
-    let original =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let from = "summary: List your own access tokens";
-    if !original.contains(from) {
-        return Err(format!("{}: no `{from}` to edit", path.display()));
-    }
-    let edited = original.replacen(from, "summary: List the caller's access tokens", 1);
+    let edit = DocumentEdit::new(root)?;
     let time = median_of_three(|run| {
-        write(if run % 2 == 0 { &edited } else { &original })?;
+        edit.make(run)?;
         build()
     });
-    write(&original)?;
+    edit.undo()?;
     time
+}
+
+/// [`document_edit_rebuilds`] of two SDK packages, each with its app, taking turns edit by edit
+/// so that the machine's drift reaches both alike; each app is built once first, untimed.
+fn paired_document_edit_rebuilds(sides: [(&Path, &App); 2]) -> Result<[Duration; 2], String> {
+    let edits = [DocumentEdit::new(sides[0].0)?, DocumentEdit::new(sides[1].0)?];
+    let mut times = [Vec::new(), Vec::new()];
+    let result = (|| {
+        for (_, app) in sides {
+            app.build()?;
+        }
+        for run in 0..3 {
+            for (side, (edit, (_, app))) in edits.iter().zip(sides).enumerate() {
+                edit.make(run)?;
+                times[side].push(app.build()?);
+            }
+        }
+        Ok::<_, String>(())
+    })();
+    for edit in &edits {
+        edit.undo()?;
+    }
+    result?;
+    Ok(times.map(middle))
 }
 
 /// The loop of someone changing a document here: `cargo build` (dev profile) of the SDK and
@@ -370,8 +441,12 @@ struct EarlierApps {
     commit: String,
     /// The SDK's features the apps use, for the report.
     features: &'static str,
+    /// The SDK's package, as `cargo package` wrote it.
+    package: PathBuf,
     /// The SDK app on it.
     app: App,
+    /// The same app with all four vendors.
+    all_vendors: App,
     /// The app that times it against today's SDK.
     before_vs_now: App,
 }
@@ -385,6 +460,9 @@ struct App {
     source: PathBuf,
     /// Its target directory: its own, or another app's whose build it reuses.
     target: PathBuf,
+    /// Its `Cargo.toml`: apps that differ in their dependencies only (the SDK's features) share
+    /// a folder, and each build writes its own.
+    manifest: String,
 }
 
 /// The cargo that runs this program.
@@ -415,15 +493,14 @@ impl Apps {
              tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n\n\
              # Not part of the SDK's workspace.\n[workspace]\n"
         );
-        let write = |file: &str, contents: &[u8]| {
-            std::fs::write(dir.join(file), contents).map_err(|e| format!("{name}/{file}: {e}"))
-        };
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        write("Cargo.toml", manifest.as_bytes())?;
         let lock = std::fs::read(lock).map_err(|e| format!("{}: {e}", lock.display()))?;
-        write("Cargo.lock", &lock)?;
+        std::fs::write(dir.join("Cargo.lock"), lock)
+            .map_err(|e| format!("{name}/Cargo.lock: {e}"))?;
         let target = dir.join("target");
-        Ok(App { dir, name: name.to_owned(), source, target })
+        let app = App { dir, name: name.to_owned(), source, target, manifest };
+        app.write_manifest()?;
+        Ok(app)
     }
 
     /// The SDK app on the SDK as it was at git revision `revision`, packaged the same way, with
@@ -474,15 +551,17 @@ impl Apps {
             ("with default features (all four vendors)", "")
         };
         std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let lock = source.join("Cargo.lock");
         let dependency = format!("access-tokens = {{ path = {package:?}{only_magpie} }}");
-        let app =
-            self.app_locked("sdk-before", "sdk.rs", &dependency, &source.join("Cargo.lock"))?;
+        let app = self.app_locked("sdk-before", "sdk.rs", &dependency, &lock)?;
+        let dependency = format!("access-tokens = {{ path = {package:?} }}");
+        let all_vendors = self.app_locked("sdk-before", "sdk.rs", &dependency, &lock)?;
         let both = format!(
             "{sdk_dependency}\naccess-tokens-before = {{ package = \"access-tokens\", \
              path = {package:?}{only_magpie} }}"
         );
         let before_vs_now = self.app("before-vs-now", "before_vs_now.rs", &both)?.reusing(sdk);
-        Ok(EarlierApps { commit, features, app, before_vs_now })
+        Ok(EarlierApps { commit, features, package, app, all_vendors, before_vs_now })
     }
 
     /// Generates openapi-generator's Rust client from `openapi/magpie.yaml` (installing the
@@ -539,8 +618,19 @@ impl App {
         self.build()
     }
 
+    /// Writes the app's manifest, unless the folder already has it (which would not change
+    /// what is built, but would make cargo look again).
+    fn write_manifest(&self) -> Result<(), String> {
+        let path = self.dir.join("Cargo.toml");
+        if std::fs::read_to_string(&path).is_ok_and(|written| written == self.manifest) {
+            return Ok(());
+        }
+        std::fs::write(&path, &self.manifest).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     /// `cargo build --release`, timed.
     fn build(&self) -> Result<Duration, String> {
+        self.write_manifest()?;
         let started = Instant::now();
         succeed(
             cargo()
@@ -592,7 +682,29 @@ fn succeed(command: &mut Command) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::Options;
+    use super::{DocumentEdit, Options};
+
+    #[test]
+    fn document_edits_change_one_summary_and_are_undone() {
+        let root = std::env::temp_dir().join(format!("bench-edit-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("openapi")).unwrap();
+        let path = root.join("openapi/magpie.yaml");
+        let original = "a: 1\n      summary: List your own access tokens\nb: 2\n";
+        std::fs::write(&path, original).unwrap();
+        let read = || std::fs::read_to_string(&path).unwrap();
+        let edit = DocumentEdit::new(&root).unwrap();
+        edit.make(0).unwrap();
+        assert_eq!(read(), "a: 1\n      summary: List the caller's access tokens\nb: 2\n");
+        edit.make(1).unwrap();
+        assert_eq!(read(), original);
+        edit.make(2).unwrap();
+        edit.undo().unwrap();
+        assert_eq!(read(), original);
+        std::fs::write(&path, "a: 1\n").unwrap();
+        let error = DocumentEdit::new(&root).err().unwrap();
+        assert!(error.ends_with("no `summary: List your own access tokens` to edit"), "{error}");
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn options_name_the_command_that_ran() {
