@@ -390,6 +390,7 @@ fn paired_document_edit_rebuilds(sides: [(&Path, &App); 2]) -> Result<[Duration;
 /// its tour after an edit to `openapi/magpie.yaml` (see [`document_edit_rebuilds`]).
 fn workspace_edit_rebuild(workspace: &Path) -> Result<Duration, String> {
     let build = || {
+        settle();
         let started = Instant::now();
         succeed(cargo().current_dir(workspace).args([
             "build",
@@ -631,6 +632,7 @@ impl App {
     /// `cargo build --release`, timed.
     fn build(&self) -> Result<Duration, String> {
         self.write_manifest()?;
+        settle();
         let started = Instant::now();
         succeed(
             cargo()
@@ -667,6 +669,14 @@ impl App {
     fn binary(&self) -> PathBuf {
         self.target.join("release").join(&self.name)
     }
+}
+
+/// Waits until what earlier builds wrote is on disk, so that a timed build does not share the
+/// machine with its write-back: a cold build here leaves up to 230 MB to write over the next
+/// 20-30 s, and rebuilds timed meanwhile read about 10% slower (4.70 s against 4.08-4.34 s
+/// after `sync`, the same edit).
+fn settle() {
+    let _ = Command::new("sync").status();
 }
 
 /// Runs `command`; on failure, the first line of its error output says why.
