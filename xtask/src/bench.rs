@@ -194,10 +194,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
                     (&earlier.package, &earlier.all_vendors),
                     (&sdk_package, &all_vendors),
                 ]);
-                let (before, now) = match rebuilds {
-                    Ok([before, now]) => (Ok(before), Ok(now)),
-                    Err(reason) => (Err(reason.clone()), Err(reason)),
-                };
+                let side = |side: usize| rebuilds.clone().map(|times| times[side]);
                 rows.push(builds_row(
                     "Before/after",
                     &format!(
@@ -205,8 +202,8 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
                          four vendors, in turns: access-tokens at {} vs now",
                         earlier.commit
                     ),
-                    &before,
-                    &now,
+                    &side(0),
+                    &side(1),
                 ));
                 binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
             }
@@ -692,7 +689,7 @@ fn succeed(command: &mut Command) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{DocumentEdit, Options};
+    use super::{Apps, DocumentEdit, Options};
 
     #[test]
     fn document_edits_change_one_summary_and_are_undone() {
@@ -714,6 +711,25 @@ mod tests {
         let error = DocumentEdit::new(&root).err().unwrap();
         assert!(error.ends_with("no `summary: List your own access tokens` to edit"), "{error}");
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn apps_sharing_a_folder_each_build_with_their_own_manifest() {
+        let scratch = std::env::temp_dir().join(format!("bench-apps-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let lock = scratch.join("workspace.lock");
+        std::fs::write(&lock, "# lock\n").unwrap();
+        let apps = Apps { workspace: scratch.clone(), scratch: scratch.clone() };
+        let magpie = apps.app_locked("sdk", "sdk.rs", "sdk = { features = [\"magpie\"] }", &lock);
+        let all = apps.app_locked("sdk", "sdk.rs", "sdk = {}", &lock).unwrap();
+        let manifest = || std::fs::read_to_string(scratch.join("sdk/Cargo.toml")).unwrap();
+        assert!(manifest().contains("sdk = {}\n"), "{}", manifest());
+        magpie.unwrap().write_manifest().unwrap();
+        assert!(manifest().contains("sdk = { features = [\"magpie\"] }\n"), "{}", manifest());
+        all.write_manifest().unwrap();
+        assert!(manifest().contains("sdk = {}\n"), "{}", manifest());
+        assert_eq!(std::fs::read_to_string(scratch.join("sdk/Cargo.lock")).unwrap(), "# lock\n");
+        std::fs::remove_dir_all(&scratch).unwrap();
     }
 
     #[test]

@@ -22,8 +22,8 @@ const USAGE: &str =
             hand-written reqwest, Python requests and openapi-generator's client, and write
             BENCHMARKS.md (about 6 minutes on 2 cores once the workspace is built);
             --tls-providers adds cold builds on reqwest's other TLS stacks (2 more minutes);
-            --before REV adds the SDK as it was at git revision REV, built and called the
-            same way, for before/after figures (2 more minutes)";
+            --before REV adds the SDK as it was at git revision REV, built, rebuilt and
+            called the same way, for before/after figures (3 more minutes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
