@@ -35,7 +35,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
 }
 
-crate::execute::client_hooks!(generated::Client);
+crate::macros::client_hooks!(generated::Client);
 
 /// Which release of the plugin the server runs; it decides the paths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl ClientBuilder {
         self
     }
 
-    transport::http_settings!();
+    crate::macros::http_settings!();
 
     /// Finishes with a Bamboo administrator's user name and password.
     ///

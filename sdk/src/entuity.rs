@@ -42,7 +42,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));
 }
 
-crate::execute::client_hooks!(generated::Client);
+crate::macros::client_hooks!(generated::Client);
 
 /// Configures a [`Client`]; finish with [`basic_auth`](Self::basic_auth).
 #[derive(Debug)]
@@ -53,7 +53,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    transport::http_settings!();
+    crate::macros::http_settings!();
 
     /// Finishes with an Entuity administrator's user name and password.
     ///

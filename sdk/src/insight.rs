@@ -45,7 +45,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/insight.rs"));
 }
 
-crate::execute::client_hooks!(generated::Client);
+crate::macros::client_hooks!(generated::Client);
 
 /// The user guide's GETs create and revoke, and the reference's DELETE revokes: repeating any
 /// of them is never safe, whatever their methods suggest.
@@ -134,7 +134,7 @@ impl ClientBuilder {
         self
     }
 
-    transport::http_settings!();
+    crate::macros::http_settings!();
 
     /// Finishes with a token you have: for listing your tokens and revoking this one.
     ///

@@ -103,12 +103,19 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod error;
-mod execute;
-mod random;
-mod secret;
-mod time;
-pub mod transport;
+mod macros;
+
+// The vendor-independent code is the crate `access-tokens-runtime`, so that a document edit,
+// which regenerates and recompiles this crate, does not recompile it. The generated code and
+// the vendor modules name it by these paths.
+use access_tokens_runtime::{error, execute, secret, time};
+
+/// The per-request context of the generated clients.
+pub mod transport {
+    #[doc(inline)]
+    pub use access_tokens_runtime::transport::Context;
+    pub(crate) use access_tokens_runtime::transport::*;
+}
 
 #[cfg(feature = "bamboo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bamboo")))]
@@ -126,12 +133,16 @@ pub mod magpie;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
+#[doc(inline)]
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
+#[doc(inline)]
 pub use execute::RetryPolicy;
 /// Re-exported for `add_root_certificate` on every builder, so that trusting a private
 /// certificate authority needs no other dependency.
 pub use rustls_pki_types::{CertificateDer, pem::PemObject};
+#[doc(inline)]
 pub use secret::{RawBody, Secret};
+#[doc(inline)]
 pub use time::Expiry;
 
 /// The README's examples, compiled as doctests so that they stay true.

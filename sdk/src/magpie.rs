@@ -38,7 +38,7 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
 }
 
-crate::execute::client_hooks!(generated::Client);
+crate::macros::client_hooks!(generated::Client);
 
 /// How the session token travels on each request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,7 +109,7 @@ impl ClientBuilder {
         self
     }
 
-    transport::http_settings!();
+    crate::macros::http_settings!();
 
     /// Finishes with a session token you already have.
     ///

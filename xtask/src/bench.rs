@@ -405,32 +405,84 @@ fn workspace_edit_rebuild(workspace: &Path) -> Result<Duration, String> {
     time
 }
 
+/// The SDK's packages, its runtime first. An earlier revision may have no runtime crate.
+const PACKAGES: [&str; 2] = ["access-tokens-runtime", "access-tokens"];
+
 /// Packages the SDK of the workspace at `workspace` as `cargo package` ships it and unpacks it
-/// into `into`; returns the package's folder.
+/// into `into`; returns the folder of `access-tokens`, whose manifest names its runtime's
+/// folder (as published, it names a version on crates.io).
 fn package_sdk(workspace: &Path, into: &Path) -> Result<PathBuf, String> {
-    succeed(cargo().current_dir(workspace).args([
-        "package",
-        "--quiet",
-        "--no-verify",
-        "--allow-dirty",
-        "-p",
-        "access-tokens",
-    ]))?;
-    // The archive just written, whatever the SDK's version.
-    let packages = workspace.join("target/package");
-    let archive = std::fs::read_dir(&packages)
-        .map_err(|e| format!("{}: {e}", packages.display()))?
+    let has_runtime = workspace.join("sdk/runtime/Cargo.toml").is_file();
+    let packages = if has_runtime { &PACKAGES[..] } else { &PACKAGES[1..] };
+    let mut command = cargo();
+    command.current_dir(workspace).args(["package", "--quiet", "--no-verify", "--allow-dirty"]);
+    for package in packages {
+        command.args(["-p", package]);
+    }
+    succeed(&mut command)?;
+    std::fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
+    let archives = workspace.join("target/package");
+    let folders: Vec<PathBuf> =
+        packages.iter().map(|name| unpack(&archives, name, into)).collect::<Result<_, _>>()?;
+    if let [runtime, sdk] = folders.as_slice() {
+        depend_on_folder(sdk, runtime)?;
+    }
+    Ok(folders.last().expect("access-tokens").clone())
+}
+
+/// Has the unpacked SDK at `sdk` take its runtime from the unpacked `runtime` folder.
+fn depend_on_folder(sdk: &Path, runtime: &Path) -> Result<(), String> {
+    let manifest = sdk.join("Cargo.toml");
+    let section = format!("[dependencies.{}]\n", PACKAGES[0]);
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    if !text.contains(&section) {
+        return Err(format!("{}: no {}", manifest.display(), section.trim_end()));
+    }
+    let text = text.replacen(&section, &format!("{section}path = {runtime:?}\n"), 1);
+    std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))
+}
+
+/// Unpacks the newest archive of package `name` among `archives` into `into`; returns its
+/// folder.
+fn unpack(archives: &Path, name: &str, into: &Path) -> Result<PathBuf, String> {
+    // `<name>-<version>.crate`, whatever the version, and not another package whose name
+    // starts with `<name>-`.
+    let prefix = format!("{name}-");
+    let archive = std::fs::read_dir(archives)
+        .map_err(|e| format!("{}: {e}", archives.display()))?
         .filter_map(|entry| entry.ok()?.path().into())
         .filter(|path: &PathBuf| {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            name.is_some_and(|n| n.starts_with("access-tokens-") && n.ends_with(".crate"))
+            let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            file.is_some_and(|file| {
+                file.ends_with(".crate")
+                    && file
+                        .strip_prefix(&prefix)
+                        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+            })
         })
         .max_by_key(|path| path.metadata().and_then(|m| m.modified()).ok())
-        .ok_or("cargo package wrote no access-tokens archive")?;
-    std::fs::create_dir_all(into).map_err(|e| format!("{}: {e}", into.display()))?;
+        .ok_or_else(|| format!("cargo package wrote no {name} archive"))?;
     succeed(Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(into))?;
-    let name = archive.file_stem().expect("a file name").to_owned();
-    Ok(into.join(name))
+    Ok(into.join(archive.file_stem().expect("a file name")))
+}
+
+/// The text of the package manifest at `manifest` with the package's version marked
+/// `-before`, and that version as it was.
+fn with_version_marked_before(manifest: &Path) -> Result<(String, String), String> {
+    let text =
+        std::fs::read_to_string(manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    let version = text
+        .lines()
+        .find_map(|line| line.strip_prefix("version = \"")?.strip_suffix('"'))
+        .ok_or_else(|| format!("{}: no version", manifest.display()))?
+        .to_owned();
+    let text = text.replacen(
+        &format!("version = \"{version}\""),
+        &format!("version = \"{version}-before\""),
+        1,
+    );
+    Ok((text, version))
 }
 
 /// The apps on the SDK at an earlier revision.
@@ -529,19 +581,23 @@ impl Apps {
         succeed(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&source))?;
         let package = package_sdk(&source, &self.scratch.join("before"))?;
         // Another version, for one app to link both SDKs: a lock file names a package by its
-        // name and version only.
+        // name and version only. So is its runtime's, where it has one.
         let manifest = package.join("Cargo.toml");
-        let text = std::fs::read_to_string(&manifest)
-            .map_err(|e| format!("{}: {e}", manifest.display()))?;
-        let version = text
-            .lines()
-            .find_map(|line| line.strip_prefix("version = \"")?.strip_suffix('"'))
-            .ok_or_else(|| format!("{}: no version", manifest.display()))?;
-        let text = text.replacen(
-            &format!("version = \"{version}\""),
-            &format!("version = \"{version}-before\""),
-            1,
-        );
+        let (text, version) = with_version_marked_before(&manifest)?;
+        let runtime = package.with_file_name(format!("{}-{version}", PACKAGES[0]));
+        let text = if runtime.is_dir() {
+            let (runtime_text, _) = with_version_marked_before(&runtime.join("Cargo.toml"))?;
+            std::fs::write(runtime.join("Cargo.toml"), runtime_text)
+                .map_err(|e| format!("{}: {e}", runtime.display()))?;
+            // access-tokens requires its runtime's exact version.
+            text.replacen(
+                &format!("version = \"={version}\""),
+                &format!("version = \"={version}-before\""),
+                1,
+            )
+        } else {
+            text
+        };
         // Magpie alone as today, where that SDK already had a feature per vendor.
         let (features, only_magpie) = if text.lines().any(|line| line == "magpie = []") {
             ("with feature `magpie`", ", default-features = false, features = [\"magpie\"]")
@@ -689,7 +745,7 @@ fn succeed(command: &mut Command) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Apps, DocumentEdit, Options};
+    use super::{Apps, DocumentEdit, Options, PACKAGES, with_version_marked_before};
 
     #[test]
     fn document_edits_change_one_summary_and_are_undone() {
@@ -730,6 +786,52 @@ mod tests {
         assert!(manifest().contains("sdk = {}\n"), "{}", manifest());
         assert_eq!(std::fs::read_to_string(scratch.join("sdk/Cargo.lock")).unwrap(), "# lock\n");
         std::fs::remove_dir_all(&scratch).unwrap();
+    }
+
+    #[test]
+    fn the_sdk_is_unpacked_with_its_runtime_and_names_it_by_folder() {
+        let root = std::env::temp_dir().join(format!("bench-package-{}", std::process::id()));
+        let (archives, into) = (root.join("archives"), root.join("unpacked"));
+        for dir in [&archives, &into] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        // Archives as `cargo package` writes them: a folder `<name>-<version>` in each.
+        for (name, manifest) in [
+            ("access-tokens-runtime-0.1.0", "[package]\nversion = \"0.1.0\"\n"),
+            (
+                "access-tokens-0.1.0",
+                "[package]\nversion = \"0.1.0\"\n\n[dependencies.access-tokens-runtime]\n\
+                 version = \"=0.1.0\"\n",
+            ),
+        ] {
+            let folder = root.join(name);
+            std::fs::create_dir_all(&folder).unwrap();
+            std::fs::write(folder.join("Cargo.toml"), manifest).unwrap();
+            let archive = archives.join(format!("{name}.crate"));
+            super::succeed(
+                std::process::Command::new("tar")
+                    .arg("-czf")
+                    .arg(&archive)
+                    .arg("-C")
+                    .arg(&root)
+                    .arg(name),
+            )
+            .unwrap();
+        }
+        let unpack = |name| super::unpack(&archives, name, &into).unwrap();
+        let (runtime, sdk) = (unpack(PACKAGES[0]), unpack(PACKAGES[1]));
+        assert_eq!(sdk, into.join("access-tokens-0.1.0"), "not the runtime's archive");
+        assert_eq!(runtime, into.join("access-tokens-runtime-0.1.0"));
+        super::depend_on_folder(&sdk, &runtime).unwrap();
+        let manifest = std::fs::read_to_string(sdk.join("Cargo.toml")).unwrap();
+        let expected = format!("[dependencies.access-tokens-runtime]\npath = {runtime:?}\n");
+        assert!(manifest.contains(&expected), "{manifest}");
+
+        let (marked, version) = with_version_marked_before(&sdk.join("Cargo.toml")).unwrap();
+        assert_eq!(version, "0.1.0");
+        assert!(marked.starts_with("[package]\nversion = \"0.1.0-before\"\n"), "{marked}");
+        assert!(marked.contains("version = \"=0.1.0\"\n"), "only the package's: {marked}");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

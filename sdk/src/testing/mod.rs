@@ -232,7 +232,7 @@ fn unix_millis() -> i64 {
 fn fresh_hex(len: usize) -> String {
     let mut hex = String::with_capacity(len + 16);
     while hex.len() < len {
-        hex.push_str(&format!("{:016x}", crate::random::bits()));
+        hex.push_str(&format!("{:016x}", access_tokens_runtime::random::bits()));
     }
     hex.truncate(len);
     hex

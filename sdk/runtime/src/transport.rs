@@ -38,7 +38,8 @@ pub struct Context {
 
 impl Context {
     /// Adds `name: value` to every request, marked sensitive so that no HTTP layer prints it.
-    pub(crate) fn with_secret_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+    #[doc(hidden)]
+    pub fn with_secret_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
         value.set_sensitive(true);
         self.headers.insert(name, value);
         self
@@ -74,15 +75,24 @@ impl fmt::Debug for Context {
 
 /// How a client talks HTTP, as set on its builder.
 #[derive(Debug, Clone)]
-pub(crate) struct HttpOptions {
-    pub(crate) timeout: Duration,
-    pub(crate) connect_timeout: Duration,
-    pub(crate) client: Option<reqwest::Client>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) max_concurrent_requests: usize,
-    pub(crate) max_response_bytes: usize,
-    pub(crate) allow_insecure_http: bool,
-    pub(crate) root_certificates: Vec<CertificateDer<'static>>,
+#[doc(hidden)]
+pub struct HttpOptions {
+    #[doc(hidden)]
+    pub timeout: Duration,
+    #[doc(hidden)]
+    pub connect_timeout: Duration,
+    #[doc(hidden)]
+    pub client: Option<reqwest::Client>,
+    #[doc(hidden)]
+    pub retry: RetryPolicy,
+    #[doc(hidden)]
+    pub max_concurrent_requests: usize,
+    #[doc(hidden)]
+    pub max_response_bytes: usize,
+    #[doc(hidden)]
+    pub allow_insecure_http: bool,
+    #[doc(hidden)]
+    pub root_certificates: Vec<CertificateDer<'static>>,
 }
 
 impl Default for HttpOptions {
@@ -102,14 +112,17 @@ impl Default for HttpOptions {
 
 /// An HTTP client and the policy its calls run under, ready for a vendor's generated client.
 #[derive(Debug)]
-pub(crate) struct Connection {
-    pub(crate) http: reqwest::Client,
+#[doc(hidden)]
+pub struct Connection {
+    #[doc(hidden)]
+    pub http: reqwest::Client,
     policy: Arc<Policy>,
 }
 
 impl Connection {
     /// A context with no credentials yet.
-    pub(crate) fn context(&self) -> Context {
+    #[doc(hidden)]
+    pub fn context(&self) -> Context {
         Context { headers: HeaderMap::new(), policy: self.policy.clone() }
     }
 }
@@ -121,7 +134,8 @@ impl HttpOptions {
     ///
     /// `never_retry` names operations that must not be repeated although their method is
     /// idempotent.
-    pub(crate) fn connect(
+    #[doc(hidden)]
+    pub fn connect(
         self,
         vendor: &'static str,
         base_url: &str,
@@ -133,7 +147,8 @@ impl HttpOptions {
         let http = match self.client {
             Some(client) => client,
             None => reqwest::Client::builder()
-                .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+                // The SDK's name: this crate is released with it, at the same version.
+                .user_agent(concat!("access-tokens/", env!("CARGO_PKG_VERSION")))
                 .timeout(self.timeout)
                 .connect_timeout(self.connect_timeout)
                 .redirect(reqwest::redirect::Policy::custom(same_origin_only))
@@ -206,83 +221,10 @@ fn is_secure_or_local(base_url: &str) -> bool {
     }
 }
 
-/// The HTTP settings every vendor's `ClientBuilder` offers, over its `http: HttpOptions` field.
-macro_rules! http_settings {
-    () => {
-        /// Bounds each call from start to end of the response body. Default: 30 s.
-        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.http.timeout = timeout;
-            self
-        }
-
-        /// Bounds connecting to the server. Default: 10 s.
-        pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.http.connect_timeout = timeout;
-            self
-        }
-
-        /// Uses your `reqwest::Client` as it is, instead of one with this builder's timeouts,
-        /// TLS roots and redirect policy.
-        ///
-        /// Configure it not to follow redirects to other hosts: reqwest drops `Authorization`
-        /// and `Cookie` on such a redirect, but not other credential headers. The SDK's own
-        /// client follows redirects within the base URL's origin only.
-        ///
-        /// The SDK builds reqwest without a TLS crypto provider of its own (it configures ring
-        /// for its clients). Unless your application enables reqwest's `rustls` feature,
-        /// install one before building a client, or reqwest panics:
-        /// `rustls::crypto::ring::default_provider().install_default()`.
-        pub fn http_client(mut self, client: reqwest::Client) -> Self {
-            self.http.client = Some(client);
-            self
-        }
-
-        /// Sets when failed calls are repeated. Default: [`RetryPolicy::default`]; calls that
-        /// create, rotate, log in or revoke are never repeated.
-        ///
-        /// [`RetryPolicy::default`]: crate::RetryPolicy::default
-        pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-            self.http.retry = policy;
-            self
-        }
-
-        /// Bounds how many calls of this client (and its clones) are in flight at once, and
-        /// so how many connections it opens; further calls wait. Default: 32.
-        pub fn max_concurrent_requests(mut self, max: usize) -> Self {
-            self.http.max_concurrent_requests = max;
-            self
-        }
-
-        /// Refuses response bodies longer than `max` bytes with
-        /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), without reading them
-        /// into memory. Default: 8 MiB.
-        pub fn max_response_bytes(mut self, max: usize) -> Self {
-            self.http.max_response_bytes = max;
-            self
-        }
-
-        /// Allows sending credentials over plain `http://` to a host other than this machine.
-        /// Without it, such a base URL is refused: anyone on the path could read them.
-        pub fn allow_insecure_http(mut self) -> Self {
-            self.http.allow_insecure_http = true;
-            self
-        }
-
-        /// Trusts `certificate` as a TLS root, besides the platform's: for servers with a
-        /// private certificate authority. Read a PEM file with
-        /// [`CertificateDer::from_pem_file`](crate::CertificateDer) (trait
-        /// [`PemObject`](crate::PemObject)).
-        pub fn add_root_certificate(mut self, certificate: crate::CertificateDer<'static>) -> Self {
-            self.http.root_certificates.push(certificate);
-            self
-        }
-    };
-}
-pub(crate) use http_settings;
-
 impl Context {
     /// Authenticates every request with HTTP basic authentication.
-    pub(crate) fn with_basic_auth(self, username: &str, password: &Secret) -> Result<Self, Error> {
+    #[doc(hidden)]
+    pub fn with_basic_auth(self, username: &str, password: &Secret) -> Result<Self, Error> {
         Ok(self.with_secret_header(AUTHORIZATION, basic_auth(username, password)?))
     }
 }
@@ -310,12 +252,14 @@ fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
 /// Checks and normalises a base URL: absolute http(s), no credentials, query or fragment, and
 /// no trailing slash (the generated code appends paths that start with one). A path prefix
 /// such as `/bamboo` is kept.
-pub(crate) fn base_url(input: &str) -> Result<String, Error> {
+#[doc(hidden)]
+pub fn base_url(input: &str) -> Result<String, Error> {
     check_base_url(input).map_err(|reason| Error::invalid("base URL", reason))
 }
 
 /// [`base_url`], with the reason alone, for builders that need the error more than once.
-pub(crate) fn check_base_url(input: &str) -> Result<String, InvalidReason> {
+#[doc(hidden)]
+pub fn check_base_url(input: &str) -> Result<String, InvalidReason> {
     let url = Url::parse(input).map_err(|_| InvalidReason::NotHttpUrl)?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(InvalidReason::NotHttpUrl);
@@ -334,7 +278,8 @@ pub(crate) fn check_base_url(input: &str) -> Result<String, InvalidReason> {
 /// The generated code percent-encodes most characters, but not `\`, which URL parsing turns
 /// into `/`, and `.` and `..` would be resolved as relative paths: each would reach another
 /// endpoint.
-pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+#[doc(hidden)]
+pub fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     let reason = if value.is_empty() {
         InvalidReason::Empty
     } else if value == "." || value == ".." {
@@ -350,13 +295,15 @@ pub(crate) fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'
 }
 
 /// Checks that a value is non-empty.
-pub(crate) fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+#[doc(hidden)]
+pub fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     if value.is_empty() { Err(Error::invalid(field, InvalidReason::Empty)) } else { Ok(value) }
 }
 
 /// Checks a credential that goes into a header: non-empty printable ASCII, which keeps CR and
 /// LF (header injection) out, with no space at either end (HTTP would strip it).
-pub(crate) fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+#[doc(hidden)]
+pub fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     non_empty(field, value)?;
     let printable = value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
     if printable && value.trim() == value {
@@ -367,13 +314,15 @@ pub(crate) fn header_token<'a>(field: &'static str, value: &'a str) -> Result<&'
 }
 
 /// A checked credential as a header value, e.g. `token <session>` after [`header_token`].
-pub(crate) fn header_value(field: &'static str, value: String) -> Result<HeaderValue, Error> {
+#[doc(hidden)]
+pub fn header_value(field: &'static str, value: String) -> Result<HeaderValue, Error> {
     HeaderValue::try_from(value).map_err(|_| Error::invalid(field, InvalidReason::NotHeaderSafe))
 }
 
 /// Checks a credential that goes into a cookie value: a header token without the characters a
 /// cookie value cannot hold (RFC 6265 `cookie-octet`).
-pub(crate) fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
+#[doc(hidden)]
+pub fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
     header_token(field, value)?;
     if value.contains([' ', ';', ',', '"', '\\']) {
         Err(Error::invalid(field, InvalidReason::NotCookieSafe))
@@ -387,7 +336,8 @@ pub(crate) fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'
 /// bytes smaller (one that does not keep a second copy of the response), and the call's `slot`
 /// among those in flight held until the body is read.
 #[allow(clippy::result_large_err, reason = "the generated methods' own error type")]
-pub(crate) fn json_response<T: DeserializeOwned, E>(
+#[doc(hidden)]
+pub fn json_response<T: DeserializeOwned, E>(
     mut response: reqwest::Response,
     slot: Slot,
 ) -> impl Future<Output = Result<ResponseValue<T>, GeneratedError<E>>> {
@@ -413,7 +363,8 @@ pub(crate) fn json_response<T: DeserializeOwned, E>(
 ///
 /// The error path is boxed: inline, its body-reading future made every call's future 800 bytes
 /// larger, and each call's future is copied as it starts.
-pub(crate) async fn json<T: DeserializeOwned, E>(
+#[doc(hidden)]
+pub async fn json<T: DeserializeOwned, E>(
     operation: &'static str,
     result: Result<ResponseValue<T>, GeneratedError<E>>,
 ) -> Result<T, Error> {
@@ -436,7 +387,8 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
 
 /// The outcome of an operation whose documented success has no body: any 2xx will do. Its
 /// error path is boxed, as [`json`]'s is.
-pub(crate) async fn unit<E>(
+#[doc(hidden)]
+pub async fn unit<E>(
     operation: &'static str,
     result: Result<ResponseValue<()>, GeneratedError<E>>,
 ) -> Result<(), Error> {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// 64 fresh bits: unique within the process and different from run to run.
-pub(crate) fn bits() -> u64 {
+pub fn bits() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     // Read once: the process id is a system call each time.
     static SEED: OnceLock<u64> = OnceLock::new();

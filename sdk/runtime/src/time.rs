@@ -21,12 +21,14 @@ impl Expiry {
 }
 
 /// The moment `seconds` after the Unix epoch (before it when negative).
-pub(crate) fn from_unix_seconds(seconds: i64) -> SystemTime {
+#[doc(hidden)]
+pub fn from_unix_seconds(seconds: i64) -> SystemTime {
     offset(Duration::from_secs(seconds.unsigned_abs()), seconds < 0)
 }
 
 /// The moment `millis` milliseconds after the Unix epoch (before it when negative).
-pub(crate) fn from_unix_millis(millis: i64) -> SystemTime {
+#[doc(hidden)]
+pub fn from_unix_millis(millis: i64) -> SystemTime {
     offset(Duration::from_millis(millis.unsigned_abs()), millis < 0)
 }
 
@@ -35,14 +37,16 @@ fn offset(distance: Duration, before: bool) -> SystemTime {
 }
 
 /// Seconds since the Unix epoch, for request fields; `None` before the epoch.
-pub(crate) fn to_unix_seconds(time: SystemTime) -> Option<i64> {
+#[doc(hidden)]
+pub fn to_unix_seconds(time: SystemTime) -> Option<i64> {
     let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
     i64::try_from(seconds).ok()
 }
 
 /// Parses an ISO-8601 UTC timestamp as Java prints it: `YYYY-MM-DDTHH:MM:SS[.fff]Z`. Years
 /// past 9999, which Java prints for `Long.MAX_VALUE` ("no expiry"), are `Never`.
-pub(crate) fn parse_iso8601_expiry(text: &str) -> Option<Expiry> {
+#[doc(hidden)]
+pub fn parse_iso8601_expiry(text: &str) -> Option<Expiry> {
     let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
     let mut date_parts = date.rsplitn(3, '-');
     let (day, month, year) = (date_parts.next()?, date_parts.next()?, date_parts.next()?);

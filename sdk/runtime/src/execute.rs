@@ -98,16 +98,6 @@ impl std::fmt::Display for ResponseTooLarge {
 
 impl std::error::Error for ResponseTooLarge {}
 
-/// Implements progenitor's hooks for a generated client, which its code requires, as the
-/// defaults: the generated operations call none of them. `codegen.rs` has them call
-/// [`execute`] instead of `exec`, and takes out the calls of `pre` and `post`.
-macro_rules! client_hooks {
-    ($client:ty) => {
-        impl progenitor_client::ClientHooks<crate::transport::Context> for $client {}
-    };
-}
-pub(crate) use client_hooks;
-
 /// Sends `request` as `context` has it: adds its credentials, waits for a slot, retries what
 /// may be retried, caps the body, and traces the call by vendor, operation, status, attempts
 /// and duration.
@@ -119,7 +109,8 @@ pub(crate) use client_hooks;
 /// its arguments in its future for as long as it runs, so every layer that took the request
 /// by value made each call's future 264 bytes larger, and the call's futures are copied into
 /// one another as they start.
-pub(crate) fn execute(
+#[doc(hidden)]
+pub fn execute(
     client: &reqwest::Client,
     context: &Context,
     mut request: reqwest::Request,
@@ -265,13 +256,15 @@ fn capped(response: reqwest::Response, limit: usize, slot: &mut Slot) -> reqwest
 /// It is not carried in every response's extensions: reqwest drops those as soon as a body
 /// starts to be read, and putting it there cost a hash-map insert and three allocations a call.
 #[derive(Debug, Default)]
-pub(crate) struct Slot {
+#[doc(hidden)]
+pub struct Slot {
     _permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Slot {
     /// `response`, holding this slot in its extensions until it is dropped.
-    pub(crate) fn hold(self, mut response: reqwest::Response) -> reqwest::Response {
+    #[doc(hidden)]
+    pub fn hold(self, mut response: reqwest::Response) -> reqwest::Response {
         response.extensions_mut().insert(self);
         response
     }

@@ -132,7 +132,8 @@ impl Error {
         Self::Transport { operation, source: source.without_url() }
     }
 
-    pub(crate) fn invalid(field: &'static str, reason: InvalidReason) -> Self {
+    #[doc(hidden)]
+    pub fn invalid(field: &'static str, reason: InvalidReason) -> Self {
         Self::InvalidInput { field, reason }
     }
 }
