@@ -765,7 +765,7 @@ pub fn markdown(
          (latencies, build times, and so the goals in seconds) follow the machine's load: this \
          VM has run the same work at half the speed on some days. Section 3's baseline, \
          serde_json alone, shows the speed of the run. A cold build is one build, minutes away \
-         from the one it is compared with: the same app has built cold in 71-93 s here, so take \
+         from the one it is compared with: the same app has built cold in 62-93 s here, so take \
          their ratios as ±15%.\n\n\
          | section | case | baseline | subject | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
     );
