@@ -467,6 +467,31 @@ fn unpack(archives: &Path, name: &str, into: &Path) -> Result<PathBuf, String> {
     Ok(into.join(archive.file_stem().expect("a file name")))
 }
 
+/// Gives the unpacked SDK at `sdk` another version, `<version>-before`, and so its runtime,
+/// where it has one, so that one app can link it and today's SDK: a lock file names a package
+/// by its name and version only. Returns the SDK's manifest as written.
+fn mark_before(sdk: &Path) -> Result<String, String> {
+    let manifest = sdk.join("Cargo.toml");
+    let (text, version) = with_version_marked_before(&manifest)?;
+    let runtime = sdk.with_file_name(format!("{}-{version}", PACKAGES[0]));
+    let text = if runtime.is_dir() {
+        let runtime_manifest = runtime.join("Cargo.toml");
+        let (runtime_text, _) = with_version_marked_before(&runtime_manifest)?;
+        std::fs::write(&runtime_manifest, runtime_text)
+            .map_err(|e| format!("{}: {e}", runtime_manifest.display()))?;
+        // access-tokens requires its runtime's exact version.
+        text.replacen(
+            &format!("version = \"={version}\""),
+            &format!("version = \"={version}-before\""),
+            1,
+        )
+    } else {
+        text
+    };
+    std::fs::write(&manifest, &text).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    Ok(text)
+}
+
 /// The text of the package manifest at `manifest` with the package's version marked
 /// `-before`, and that version as it was.
 fn with_version_marked_before(manifest: &Path) -> Result<(String, String), String> {
@@ -580,31 +605,13 @@ impl Apps {
         std::fs::create_dir_all(&source).map_err(|e| format!("{}: {e}", source.display()))?;
         succeed(Command::new("tar").arg("-xf").arg(&archive).arg("-C").arg(&source))?;
         let package = package_sdk(&source, &self.scratch.join("before"))?;
-        // Another version, for one app to link both SDKs: a lock file names a package by its
-        // name and version only. So is its runtime's, where it has one.
-        let manifest = package.join("Cargo.toml");
-        let (text, version) = with_version_marked_before(&manifest)?;
-        let runtime = package.with_file_name(format!("{}-{version}", PACKAGES[0]));
-        let text = if runtime.is_dir() {
-            let (runtime_text, _) = with_version_marked_before(&runtime.join("Cargo.toml"))?;
-            std::fs::write(runtime.join("Cargo.toml"), runtime_text)
-                .map_err(|e| format!("{}: {e}", runtime.display()))?;
-            // access-tokens requires its runtime's exact version.
-            text.replacen(
-                &format!("version = \"={version}\""),
-                &format!("version = \"={version}-before\""),
-                1,
-            )
-        } else {
-            text
-        };
+        let text = mark_before(&package)?;
         // Magpie alone as today, where that SDK already had a feature per vendor.
         let (features, only_magpie) = if text.lines().any(|line| line == "magpie = []") {
             ("with feature `magpie`", ", default-features = false, features = [\"magpie\"]")
         } else {
             ("with default features (all four vendors)", "")
         };
-        std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
         let lock = source.join("Cargo.lock");
         let dependency = format!("access-tokens = {{ path = {package:?}{only_magpie} }}");
         let app = self.app_locked("sdk-before", "sdk.rs", &dependency, &lock)?;
@@ -831,6 +838,14 @@ mod tests {
         assert_eq!(version, "0.1.0");
         assert!(marked.starts_with("[package]\nversion = \"0.1.0-before\"\n"), "{marked}");
         assert!(marked.contains("version = \"=0.1.0\"\n"), "only the package's: {marked}");
+
+        // Both packages, and the SDK's requirement of its runtime.
+        let written = super::mark_before(&sdk).unwrap();
+        assert_eq!(written, std::fs::read_to_string(sdk.join("Cargo.toml")).unwrap());
+        assert!(written.starts_with("[package]\nversion = \"0.1.0-before\"\n"), "{written}");
+        assert!(written.ends_with("version = \"=0.1.0-before\"\n"), "{written}");
+        let runtime_manifest = std::fs::read_to_string(runtime.join("Cargo.toml")).unwrap();
+        assert_eq!(runtime_manifest, "[package]\nversion = \"0.1.0-before\"\n");
         std::fs::remove_dir_all(&root).unwrap();
     }
 

@@ -1,4 +1,4 @@
-//! The crate's one error type.
+//! The SDK's one error type.
 
 use std::fmt;
 

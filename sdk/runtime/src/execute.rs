@@ -263,7 +263,6 @@ pub struct Slot {
 
 impl Slot {
     /// `response`, holding this slot in its extensions until it is dropped.
-    #[doc(hidden)]
     pub fn hold(self, mut response: reqwest::Response) -> reqwest::Response {
         response.extensions_mut().insert(self);
         response

@@ -77,21 +77,13 @@ impl fmt::Debug for Context {
 #[derive(Debug, Clone)]
 #[doc(hidden)]
 pub struct HttpOptions {
-    #[doc(hidden)]
     pub timeout: Duration,
-    #[doc(hidden)]
     pub connect_timeout: Duration,
-    #[doc(hidden)]
     pub client: Option<reqwest::Client>,
-    #[doc(hidden)]
     pub retry: RetryPolicy,
-    #[doc(hidden)]
     pub max_concurrent_requests: usize,
-    #[doc(hidden)]
     pub max_response_bytes: usize,
-    #[doc(hidden)]
     pub allow_insecure_http: bool,
-    #[doc(hidden)]
     pub root_certificates: Vec<CertificateDer<'static>>,
 }
 
@@ -114,14 +106,12 @@ impl Default for HttpOptions {
 #[derive(Debug)]
 #[doc(hidden)]
 pub struct Connection {
-    #[doc(hidden)]
     pub http: reqwest::Client,
     policy: Arc<Policy>,
 }
 
 impl Connection {
     /// A context with no credentials yet.
-    #[doc(hidden)]
     pub fn context(&self) -> Context {
         Context { headers: HeaderMap::new(), policy: self.policy.clone() }
     }
@@ -134,7 +124,6 @@ impl HttpOptions {
     ///
     /// `never_retry` names operations that must not be repeated although their method is
     /// idempotent.
-    #[doc(hidden)]
     pub fn connect(
         self,
         vendor: &'static str,
