@@ -1,7 +1,6 @@
 //! Behaviour tests: one module per vendor, plus checks that span all documents.
 
 mod bamboo;
-mod bench;
 mod entuity;
 mod insight;
 mod magpie;

@@ -1,8 +1,7 @@
-//! Helpers shared by the vendor test modules in `it/`, and the benchmark harness.
-
-pub mod bench;
+//! Helpers shared by the vendor test modules in `it/`.
 
 use access_tokens::Error;
+use access_tokens_bench::buffered_request;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -293,19 +292,6 @@ pub async fn read_request_head(socket: &mut (impl tokio::io::AsyncRead + Unpin))
             return;
         }
     }
-}
-
-/// Where the first request in `buffer` ends its head, and its `Content-Length`, once the head
-/// and the body are both buffered.
-pub fn buffered_request(buffer: &[u8]) -> Option<(usize, usize)> {
-    let end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    (buffer.len() >= end + 4 + length).then_some((end, length))
 }
 
 /// An HTTP/1.1 response with `status`, a JSON `body`, and a `Content-Length` that may lie.

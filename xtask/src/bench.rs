@@ -1,13 +1,13 @@
 //! `cargo xtask bench`: what building on the SDK costs a downstream app, measured here, then the
-//! runtime benchmark (`tests/benches/sdk_vs_hand_written.rs`), which writes `BENCHMARKS.md` with
-//! both.
+//! runtime benchmark (`tests/benches/`, the crate access-tokens-bench), which writes
+//! `BENCHMARKS.md` with both.
 //!
 //! The downstream apps live in `tests/benches/downstream/`; each is built in its own folder and
 //! target directory under `target/bench-apps/`, from cold, against the SDK as `cargo package`
 //! ships it (so its build script generates the clients just as on a user's machine).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,6 +17,9 @@ const OPENAPI_GENERATOR: &str = "openapi-generator-cli==7.26.0";
 
 /// What a run measures besides the default sections.
 pub struct Options {
+    /// Rebuilds that explain the default's: after an edit of the app's own source, with all four
+    /// vendors, and the SDK's own `cargo build` here.
+    rebuilds: bool,
     /// Cold builds of the reqwest app on aws-lc-rs and on native-tls, the measurements behind
     /// the SDK's choice of ring.
     tls_providers: bool,
@@ -25,12 +28,13 @@ pub struct Options {
 }
 
 impl Options {
-    /// Reads `[--tls-providers] [--before REV]`; `None` for anything else.
+    /// Reads `[--rebuilds] [--tls-providers] [--before REV]`; `None` for anything else.
     pub fn parse(args: &[&str]) -> Option<Self> {
-        let mut options = Options { tls_providers: false, before: None };
+        let mut options = Options { rebuilds: false, tls_providers: false, before: None };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match *arg {
+                "--rebuilds" => options.rebuilds = true,
                 "--tls-providers" => options.tls_providers = true,
                 "--before" => options.before = Some((*args.next()?).to_owned()),
                 _ => return None,
@@ -42,6 +46,9 @@ impl Options {
     /// The command that runs with these options, as the report names it.
     fn command(&self) -> String {
         let mut command = "cargo xtask bench".to_owned();
+        if self.rebuilds {
+            command.push_str(" --rebuilds");
+        }
         if self.tls_providers {
             command.push_str(" --tls-providers");
         }
@@ -87,40 +94,32 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     ));
     let no_op = sdk.build()?;
     rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, Some(1.0)));
-    // A release rebuild after a document edit is the SDK crate's compile plus what any change
-    // costs the app (its own compile and link): that floor first. Each rebuild is the median of
-    // three: one alone read 4.5-6.0 s here for the same edit.
-    let own_edit = median_of_three(|_| {
-        sdk.touch_source()?;
-        sdk.build()
-    })?;
-    rows.push(goal_row("release rebuild of the app after editing its own source", own_edit, None));
+    // Each rebuild is the median of three: one alone read 4.5-6.0 s here for the same edit.
     rows.push(goal_row(
         "release rebuild of the app after editing openapi/magpie.yaml",
         document_edit_rebuilds(&sdk_package, || sdk.build())?,
         Some(5.0),
     ));
-    // The same edit with every vendor compiled in, as for an app that keeps the defaults. It
+    // The same app with every vendor compiled in, as for an app that keeps the defaults. It
     // shares the Magpie-only app's folder and target directory, which the apps timing two
     // clients reuse.
     let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
-    all_vendors.build()?;
-    rows.push(goal_row(
-        "release rebuild of the app after editing openapi/magpie.yaml, with all four vendors \
-         (default features)",
-        document_edit_rebuilds(&sdk_package, || all_vendors.build())?,
-        Some(5.0),
-    ));
+    // Time spent on what the options add, so that the report can tell a default run's time.
+    let mut optional = Duration::ZERO;
+    if options.rebuilds {
+        let started = Instant::now();
+        rebuild_details(&mut rows, workspace, &sdk, &sdk_package, &all_vendors)?;
+        optional += started.elapsed();
+    }
     let sdk_vs_sdk = apps.app("sdk-vs-sdk", "sdk_vs_sdk.rs", &magpie_only)?.reusing(&sdk);
     let sdk_vs_sdk = sdk_vs_sdk.pair_binary("5. a peer generator", &mut rows);
-    let edited = workspace_edit_rebuild(workspace)?;
-    rows.push(goal_row(
-        "rebuild of the SDK and its tour after editing openapi/magpie.yaml (`cargo build`, here)",
-        edited,
-        Some(5.0),
-    ));
+
+    // Untimed, so the harness builds while the peer generator writes its client.
+    let (harness, peer) =
+        build_harness_during(workspace, &sdk.target, || apps.peer(&magpie_only, &sdk))?;
 
     if options.tls_providers {
+        let started = Instant::now();
         let aws_lc = apps.app(
             "reqwest-aws-lc-rs",
             "reqwest.rs",
@@ -151,10 +150,10 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
             &ring_cold,
             &native_tls.cold_build(),
         ));
+        optional += started.elapsed();
     }
 
-    let peer =
-        apps.peer(&magpie_only, &sdk).and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
+    let peer = peer.and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
     let peer_vs_sdk = match &peer {
         Ok((peer_cold, peer_vs_sdk)) => {
             rows.push(builds_row(
@@ -176,6 +175,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         }
     };
 
+    let before_started = Instant::now();
     let before = options.before.as_deref().map(|revision| {
         let app = apps.before(revision, &magpie_only, &sdk);
         let cold = app.as_ref().map_err(Clone::clone).and_then(|earlier| earlier.app.cold_build());
@@ -213,34 +213,110 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
             }
         }
     });
+    optional += before_started.elapsed();
 
-    let not_measured: Vec<[&str; 2]> = if options.tls_providers {
-        Vec::new()
-    } else {
-        vec![[
+    let mut not_measured = Vec::new();
+    if !options.rebuilds {
+        not_measured.push([
+            "Build cost",
+            "release rebuilds of the app after editing its own source (the floor under every \
+             rebuild) and, with all four vendors, openapi/magpie.yaml; the SDK's own `cargo build` \
+             after that edit: `cargo xtask bench --rebuilds`",
+        ]);
+    }
+    if !options.tls_providers {
+        not_measured.push([
             "TLS provider",
-            "cold builds of the reqwest app on aws-lc-rs and native-tls: `cargo xtask bench --tls-providers`",
-        ]]
-    };
+            "cold builds of the reqwest app on aws-lc-rs and native-tls: `cargo xtask bench \
+             --tls-providers`",
+        ]);
+    }
+    if options.before.is_none() {
+        not_measured.push([
+            "Before/after",
+            "the SDK at an earlier git revision, built, rebuilt and called next to today's: \
+             `cargo xtask bench --before REV`",
+        ]);
+    }
     let measured = json!({
         "rows": rows,
         "not_measured": not_measured,
         "apps": { "sdk_vs_sdk": sdk_vs_sdk, "peer_vs_sdk": peer_vs_sdk, "before_vs_now": before },
         "command": options.command(),
+        "seconds": { "so_far": started.elapsed().as_secs_f64(), "options": optional.as_secs_f64() },
     });
     let measured_path = scratch.join("measured.json");
     std::fs::write(&measured_path, measured.to_string())
         .map_err(|e| format!("{}: {e}", measured_path.display()))?;
     eprintln!("build cost measured in {:.0} s", started.elapsed().as_secs_f64());
 
-    let status = cargo()
-        .current_dir(workspace)
-        .args(["bench", "-p", "access-tokens-tests", "--bench", "sdk_vs_hand_written"])
+    let status = Command::new(&harness)
         .env("ACCESS_TOKENS_BENCH_MEASURED", &measured_path)
         .status()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+        .map_err(|e| format!("cannot run {}: {e}", harness.display()))?;
     eprintln!("cargo xtask bench took {:.0} s", started.elapsed().as_secs_f64());
     if status.success() { Ok(()) } else { Err("the benchmark failed (above)".to_owned()) }
+}
+
+/// The rows of `--rebuilds`, which explain the default's document-edit rebuild: what any edit of
+/// the app costs (its own compile and link, the floor under every rebuild), the same document
+/// edit with all four vendors, and the loop of someone editing a document here.
+fn rebuild_details(
+    rows: &mut Vec<Value>,
+    workspace: &Path,
+    sdk: &App,
+    sdk_package: &Path,
+    all_vendors: &App,
+) -> Result<(), String> {
+    let own_edit = median_of_three(|_| {
+        sdk.touch_source()?;
+        sdk.build()
+    })?;
+    rows.push(goal_row("release rebuild of the app after editing its own source", own_edit, None));
+    all_vendors.build()?;
+    rows.push(goal_row(
+        "release rebuild of the app after editing openapi/magpie.yaml, with all four vendors \
+         (default features)",
+        document_edit_rebuilds(sdk_package, || all_vendors.build())?,
+        Some(5.0),
+    ));
+    rows.push(goal_row(
+        "rebuild of the SDK and its tour after editing openapi/magpie.yaml (`cargo build`, here)",
+        workspace_edit_rebuild(workspace)?,
+        Some(5.0),
+    ));
+    Ok(())
+}
+
+/// Builds the benchmark harness (access-tokens-bench, in `tests/benches/`) in `target`, the SDK
+/// app's target directory, and runs `meanwhile` as it builds; returns the harness's binary and
+/// what `meanwhile` returned. The harness has the apps' dependencies with the same features, so
+/// that it compiles little more than itself and the SDK (from cold, in the workspace's own
+/// target directory, its release build took 113 s here).
+fn build_harness_during<T>(
+    workspace: &Path,
+    target: &Path,
+    meanwhile: impl FnOnce() -> T,
+) -> Result<(PathBuf, T), String> {
+    let started = Instant::now();
+    let build = cargo()
+        .current_dir(workspace)
+        .args(["build", "--release", "--quiet", "-p", "access-tokens-bench", "--target-dir"])
+        .arg(target)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo build: {e}"))?;
+    let result = meanwhile();
+    let output = build.wait_with_output().map_err(|e| format!("cargo build: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "the harness did not build: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    eprintln!("built the harness in {:.2} s", started.elapsed().as_secs_f64());
+    Ok((target.join("release/access-tokens-bench"), result))
 }
 
 /// The ring crypto provider for rustls, the SDK's, for the apps that do not use the SDK: they
@@ -546,8 +622,9 @@ fn cargo() -> Command {
 }
 
 impl Apps {
-    /// Writes an app that builds `source` with `dependencies` (and Tokio), with the workspace's
-    /// lock file so that shared crates have the versions the SDK is tested with.
+    /// Writes an app that builds `source` with `dependencies` (and Tokio, with the features of
+    /// the harness, which builds on the SDK app's crates), with the workspace's lock file so
+    /// that shared crates have the versions the SDK is tested with.
     fn app(&self, name: &str, source: &str, dependencies: &str) -> Result<App, String> {
         self.app_locked(name, source, dependencies, &self.workspace.join("Cargo.lock"))
     }
@@ -565,7 +642,7 @@ impl Apps {
         let manifest = format!(
             "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [[bin]]\nname = \"{name}\"\npath = {source:?}\n\n[dependencies]\n{dependencies}\n\
-             tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n\n\
+             tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"io-util\"] }}\n\n\
              # Not part of the SDK's workspace.\n[workspace]\n"
         );
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -854,8 +931,8 @@ mod tests {
         let parsed = |args: &[&str]| Options::parse(args).map(|options| options.command());
         assert_eq!(parsed(&[]).as_deref(), Some("cargo xtask bench"));
         assert_eq!(
-            parsed(&["--before", "e23cbb2", "--tls-providers"]).as_deref(),
-            Some("cargo xtask bench --tls-providers --before e23cbb2")
+            parsed(&["--before", "e23cbb2", "--tls-providers", "--rebuilds"]).as_deref(),
+            Some("cargo xtask bench --rebuilds --tls-providers --before e23cbb2")
         );
         assert_eq!(parsed(&["--before"]), None, "a revision is required");
         assert_eq!(parsed(&["--tls"]), None);

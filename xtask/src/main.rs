@@ -11,8 +11,7 @@ use std::process::{Command, ExitCode};
 
 use similar::TextDiff;
 
-const USAGE: &str =
-    "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [--tls-providers] [--before REV]>
+const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [OPTIONS]>
   generate  write sdk/generated/<api>.rs from openapi/<api>.yaml
   check     fail if a snapshot differs from what the documents generate, or a document
             does not pass the OpenAPI linter (install it once with `npm ci`)
@@ -20,7 +19,8 @@ const USAGE: &str =
             SECONDS each (default 120), in parallel
   bench     measure what the SDK costs a downstream app to build and to call, against
             hand-written reqwest, Python requests and openapi-generator's client, and write
-            BENCHMARKS.md (about 6 minutes on 2 cores once the workspace is built);
+            BENCHMARKS.md (under 5 minutes on 2 cores);
+            --rebuilds adds the rebuilds that explain the document-edit one (30 s more);
             --tls-providers adds cold builds on reqwest's other TLS stacks (2 more minutes);
             --before REV adds the SDK as it was at git revision REV, built, rebuilt and
             called the same way, for before/after figures (3 more minutes)";
