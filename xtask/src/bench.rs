@@ -324,6 +324,10 @@ fn build_harness_during<T>(
 const RING: &str =
     "rustls = { version = \"0.23\", default-features = false, features = [\"ring\"] }";
 
+/// The Tokio features of every app, and of the harness (`tests/benches/Cargo.toml`): with other
+/// features, Tokio and every crate on it would be compiled again for the harness.
+const APP_TOKIO_FEATURES: &str = r#"["macros", "rt-multi-thread", "net", "io-util"]"#;
+
 /// What every variant of the hand-written reqwest app needs besides reqwest.
 const REQWEST_APP_DEPENDENCIES: &str = "serde = { version = \"1\", features = [\"derive\"] }\n\
      serde_json = \"1\"";
@@ -642,7 +646,7 @@ impl Apps {
         let manifest = format!(
             "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
              [[bin]]\nname = \"{name}\"\npath = {source:?}\n\n[dependencies]\n{dependencies}\n\
-             tokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"io-util\"] }}\n\n\
+             tokio = {{ version = \"1\", features = {APP_TOKIO_FEATURES} }}\n\n\
              # Not part of the SDK's workspace.\n[workspace]\n"
         );
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -829,7 +833,9 @@ fn succeed(command: &mut Command) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Apps, DocumentEdit, Options, PACKAGES, with_version_marked_before};
+    use super::{
+        APP_TOKIO_FEATURES, Apps, DocumentEdit, Options, PACKAGES, with_version_marked_before,
+    };
 
     #[test]
     fn document_edits_change_one_summary_and_are_undone() {
@@ -924,6 +930,14 @@ mod tests {
         let runtime_manifest = std::fs::read_to_string(runtime.join("Cargo.toml")).unwrap();
         assert_eq!(runtime_manifest, "[package]\nversion = \"0.1.0-before\"\n");
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn the_harness_has_the_apps_tokio_features() {
+        let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/benches/Cargo.toml");
+        let manifest = std::fs::read_to_string(manifest).unwrap();
+        let tokio = format!("tokio = {{ workspace = true, features = {APP_TOKIO_FEATURES} }}\n");
+        assert!(manifest.contains(&tokio), "{manifest}");
     }
 
     #[test]
