@@ -922,7 +922,7 @@ async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
 }
 
 /// Where the first request in `buffer` ends its head, and its `Content-Length`, once the head
-/// and the body are both buffered.
+/// and the body are both buffered. The test crate's raw servers frame requests with it too.
 pub fn buffered_request(buffer: &[u8]) -> Option<(usize, usize)> {
     let end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
