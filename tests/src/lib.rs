@@ -2,6 +2,7 @@
 
 use access_tokens::Error;
 use access_tokens_bench::buffered_request;
+pub use access_tokens_bench::reqwest_builder;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -16,15 +17,6 @@ pub async fn only_request(server: &MockServer) -> Request {
 pub async fn assert_nothing_sent(server: &MockServer) {
     let requests = server.received_requests().await.expect("request recording is on");
     assert!(requests.is_empty(), "expected no request, got {requests:#?}");
-}
-
-/// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
-/// application to do: the SDK builds reqwest without a crypto provider, and this workspace
-/// enables none, so reqwest would panic without a process-wide one.
-pub fn reqwest_builder() -> reqwest::ClientBuilder {
-    // Another test may have installed it first; either way ring is the provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
 }
 
 /// A header's value, or `None` when absent.

@@ -103,22 +103,15 @@ mod tests {
     #[test]
     fn iso8601_expiries_parse_and_javas_far_future_means_never() {
         assert_eq!(parse_iso8601_expiry("292278994-08-17T07:12:55.807Z"), Some(Expiry::Never));
-        assert_eq!(
-            parse_iso8601_expiry("2023-04-25T10:24:05Z"),
-            Some(Expiry::At(from_unix_seconds(1_682_418_245)))
-        );
-        assert_eq!(
-            parse_iso8601_expiry("2017-06-01T22:53:00.959Z"),
-            Some(Expiry::At(from_unix_millis(1_496_357_580_959)))
-        );
-        assert_eq!(
-            parse_iso8601_expiry("1970-01-01T00:00:00.5Z"),
-            Some(Expiry::At(from_unix_millis(500)))
-        );
-        assert_eq!(
-            parse_iso8601_expiry("2024-02-29T00:00:00Z"),
-            Some(Expiry::At(from_unix_seconds(1_709_164_800)))
-        );
+        for (text, unix_millis) in [
+            ("2023-04-25T10:24:05Z", 1_682_418_245_000),
+            ("2017-06-01T22:53:00.959Z", 1_496_357_580_959),
+            ("1970-01-01T00:00:00.5Z", 500),
+            ("2024-02-29T00:00:00Z", 1_709_164_800_000),
+        ] {
+            let expected = Expiry::At(from_unix_millis(unix_millis));
+            assert_eq!(parse_iso8601_expiry(text), Some(expected), "{text}");
+        }
         for bad in [
             "",
             "2023-04-25",

@@ -438,10 +438,7 @@ impl Clients {
                 $builder.retry(RetryPolicy::NEVER).max_concurrent_requests(64)
             };
         }
-        // The SDK's docs tell an application that builds its own reqwest client to install a
-        // crypto provider first; another caller may have installed it already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let http = reqwest_builder()
             .user_agent(SDK_USER_AGENT)
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
@@ -919,6 +916,16 @@ async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
             return;
         }
     }
+}
+
+/// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
+/// application to do: the SDK builds reqwest without a crypto provider, and this workspace
+/// enables none, so reqwest would panic without a process-wide one. The test crate's clients
+/// are built with it too.
+pub fn reqwest_builder() -> reqwest::ClientBuilder {
+    // Another caller may have installed it first; either way ring is the provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }
 
 /// Where the first request in `buffer` ends its head, and its `Content-Length`, once the head
