@@ -21,9 +21,9 @@
 
 use progenitor_client::ClientInfo;
 
-use crate::error::Error;
-use crate::secret::Secret;
-use crate::transport::{self, HttpOptions};
+use crate::builder::BuilderCore;
+use crate::checks;
+use crate::{Error, Secret};
 
 use generated::types::XsrfCheck;
 pub use generated::types::{NewToken, Token};
@@ -34,8 +34,6 @@ pub use generated::types::{NewToken, Token};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
 }
-
-crate::macros::client_hooks!(generated::Client);
 
 /// Which release of the plugin the server runs; it decides the paths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,9 +49,8 @@ pub enum PluginVersion {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is finished with `basic_auth`"]
 pub struct ClientBuilder {
-    base_url: Result<String, Error>,
+    core: BuilderCore,
     version: PluginVersion,
-    http: HttpOptions,
 }
 
 impl ClientBuilder {
@@ -85,10 +82,9 @@ impl ClientBuilder {
         username: impl AsRef<str>,
         password: impl Into<Secret>,
     ) -> Result<Client, Error> {
-        let base_url = self.base_url?;
-        let connection = self.http.connect("bamboo", &base_url, &[])?;
+        let (base_url, connection) = self.core.connect()?;
         let context = connection.context().with_basic_auth(username.as_ref(), &password.into())?;
-        let api = generated::Client::new_with_client(&base_url, connection.http, context);
+        let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
         Ok(Client { api, version: self.version })
     }
 }
@@ -104,10 +100,10 @@ impl Client {
     /// Starts a client for a Bamboo server's base URL, including any context path
     /// (`https://ci.example.com/bamboo`).
     pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
+        let base_url = checks::base_url(base_url.as_ref());
         ClientBuilder {
-            base_url: transport::base_url(base_url.as_ref()),
+            core: BuilderCore::new("bamboo", "base URL", base_url),
             version: PluginVersion::default(),
-            http: HttpOptions::default(),
         }
     }
 
@@ -145,13 +141,8 @@ impl Client {
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<Token>, Error> {
         match self.version {
-            PluginVersion::V1_5OrLater => {
-                transport::json("list_tokens", self.api.list_tokens().await).await
-            }
-            PluginVersion::Before1_5 => {
-                let result = self.api.list_tokens_before_1_5().await;
-                transport::json("list_tokens_before_1_5", result).await
-            }
+            PluginVersion::V1_5OrLater => self.api.list_tokens().await,
+            PluginVersion::Before1_5 => self.api.list_tokens_before_1_5().await,
         }
     }
 
@@ -180,13 +171,8 @@ impl Client {
     pub async fn create_token(&self, token: &NewToken) -> Result<Token, Error> {
         let xsrf = XsrfCheck::NoCheck;
         match self.version {
-            PluginVersion::V1_5OrLater => {
-                transport::json("create_token", self.api.create_token(xsrf, token).await).await
-            }
-            PluginVersion::Before1_5 => {
-                let result = self.api.create_token_before_1_5(xsrf, token).await;
-                transport::json("create_token_before_1_5", result).await
-            }
+            PluginVersion::V1_5OrLater => self.api.create_token(xsrf, token).await,
+            PluginVersion::Before1_5 => self.api.create_token_before_1_5(xsrf, token).await,
         }
     }
 
@@ -209,17 +195,11 @@ impl Client {
     /// # }
     /// ```
     pub async fn update_token(&self, token: &Token) -> Result<Token, Error> {
-        let uuid = transport::path_segment("uuid", token.uuid.expose_secret())?;
+        let uuid = checks::path_segment("uuid", token.uuid.expose_secret())?;
         let xsrf = XsrfCheck::NoCheck;
         match self.version {
-            PluginVersion::V1_5OrLater => {
-                let result = self.api.update_token(uuid, xsrf, token).await;
-                transport::json("update_token", result).await
-            }
-            PluginVersion::Before1_5 => {
-                let result = self.api.update_token_before_1_5(uuid, xsrf, token).await;
-                transport::json("update_token_before_1_5", result).await
-            }
+            PluginVersion::V1_5OrLater => self.api.update_token(uuid, xsrf, token).await,
+            PluginVersion::Before1_5 => self.api.update_token_before_1_5(uuid, xsrf, token).await,
         }
     }
 }

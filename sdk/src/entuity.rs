@@ -27,10 +27,10 @@ use std::time::SystemTime;
 
 use progenitor_client::ClientInfo;
 
-use crate::error::Error;
-use crate::secret::Secret;
-use crate::time::{self, Expiry};
-use crate::transport::{self, HttpOptions};
+use crate::builder::BuilderCore;
+use crate::checks;
+use crate::time;
+use crate::{Error, Expiry, Secret};
 
 use generated::types::Media;
 pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, NewAccessToken};
@@ -42,14 +42,11 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));
 }
 
-crate::macros::client_hooks!(generated::Client);
-
 /// Configures a [`Client`]; finish with [`basic_auth`](Self::basic_auth).
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is finished with `basic_auth`"]
 pub struct ClientBuilder {
-    base_url: Result<String, Error>,
-    http: HttpOptions,
+    core: BuilderCore,
 }
 
 impl ClientBuilder {
@@ -78,10 +75,9 @@ impl ClientBuilder {
         username: impl AsRef<str>,
         password: impl Into<Secret>,
     ) -> Result<Client, Error> {
-        let base_url = self.base_url?;
-        let connection = self.http.connect("entuity", &base_url, &[])?;
+        let (base_url, connection) = self.core.connect()?;
         let context = connection.context().with_basic_auth(username.as_ref(), &password.into())?;
-        let api = generated::Client::new_with_client(&base_url, connection.http, context);
+        let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
         Ok(Client { api })
     }
 }
@@ -96,8 +92,8 @@ impl Client {
     /// Starts a client for an Entuity server (`https://entuity.example.com`); the API lives
     /// under its `/api` path.
     pub fn builder(server_url: impl AsRef<str>) -> ClientBuilder {
-        let base_url = transport::base_url(server_url.as_ref()).map(|server| server + "/api");
-        ClientBuilder { base_url, http: HttpOptions::default() }
+        let base_url = checks::base_url(server_url.as_ref()).map(|server| server + "/api");
+        ClientBuilder { core: BuilderCore::new("entuity", "base URL", base_url) }
     }
 
     /// The base URL every path is appended to: the server's `/api`.
@@ -130,8 +126,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
-        let result = self.api.list_access_tokens(Media::Json).await;
-        Ok(transport::json("list_access_tokens", result).await?.items)
+        Ok(self.api.list_access_tokens(Media::Json).await?.items)
     }
 
     /// Creates an access token; the server generates its value.
@@ -160,8 +155,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn create_token(&self, token: &NewAccessToken) -> Result<AccessToken, Error> {
-        let result = self.api.create_access_token(Media::Json, token).await;
-        transport::json("create_access_token", result).await
+        self.api.create_access_token(Media::Json, token).await
     }
 
     /// Reads one access token by id.
@@ -183,8 +177,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn get_token(&self, token_id: i64) -> Result<AccessToken, Error> {
-        let result = self.api.get_access_token(token_id, Media::Json).await;
-        transport::json("get_access_token", result).await
+        self.api.get_access_token(token_id, Media::Json).await
     }
 
     /// Changes the fields present in `update`, keeps the others, and returns the result.
@@ -211,8 +204,7 @@ impl Client {
         token_id: i64,
         update: &AccessTokenUpdate,
     ) -> Result<AccessToken, Error> {
-        let result = self.api.update_access_token(token_id, Media::Json, update).await;
-        transport::json("update_access_token", result).await
+        self.api.update_access_token(token_id, Media::Json, update).await
     }
 
     /// Deletes an access token, ending its sessions at once.
@@ -234,8 +226,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn delete_token(&self, token_id: i64) -> Result<(), Error> {
-        let result = self.api.delete_access_token(token_id, Media::Json).await;
-        transport::unit("delete_access_token", result).await
+        self.api.delete_access_token(token_id, Media::Json).await
     }
 }
 

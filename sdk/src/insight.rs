@@ -31,10 +31,10 @@ use std::time::SystemTime;
 use progenitor_client::ClientInfo;
 use reqwest::header::{COOKIE, HeaderName};
 
-use crate::error::{Error, InvalidReason};
-use crate::secret::Secret;
-use crate::time::{self, Expiry};
-use crate::transport::{self, HttpOptions};
+use crate::builder::BuilderCore;
+use crate::checks;
+use crate::time;
+use crate::{Error, Expiry, Secret};
 
 pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
 
@@ -44,12 +44,6 @@ pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/insight.rs"));
 }
-
-crate::macros::client_hooks!(generated::Client);
-
-/// The user guide's GETs create and revoke, and the reference's DELETE revokes: repeating any
-/// of them is never safe, whatever their methods suggest.
-const NEVER_RETRY: &[&str] = &["create_api_token", "revoke_api_token", "revoke_token"];
 
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
@@ -122,9 +116,8 @@ impl Credentials {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is finished"]
 pub struct ClientBuilder {
-    base_url: Result<String, InvalidReason>,
+    core: BuilderCore,
     generation: ApiGeneration,
-    http: HttpOptions,
 }
 
 impl ClientBuilder {
@@ -189,17 +182,16 @@ impl ClientBuilder {
 
     /// The generated client, sending `credential` in the header `name`.
     fn generated_with(
-        self,
+        &self,
         name: HeaderName,
         field: &'static str,
         credential: &Secret,
     ) -> Result<generated::Client, Error> {
-        let value = transport::header_token(field, credential.expose_secret())?;
-        let value = transport::header_value(field, value.to_owned())?;
-        let base_url = self.base_url()?.to_owned();
-        let connection = self.http.connect("insight", &base_url, NEVER_RETRY)?;
+        let value = checks::header_token(field, credential.expose_secret())?;
+        let value = checks::header_value(field, value.to_owned())?;
+        let (base_url, connection) = self.core.connect()?;
         let context = connection.context().with_secret_header(name, value);
-        Ok(generated::Client::new_with_client(&base_url, connection.http, context))
+        Ok(generated::Client::new_with_client(base_url, connection.http.clone(), context))
     }
 
     /// Creates a token by exchanging credentials; pass its `token` to
@@ -231,8 +223,7 @@ impl ClientBuilder {
         credentials: Credentials,
     ) -> Result<AuthenticatedToken, Error> {
         use generated::types::{Credentials as Form, ProviderCredentials, ProviderToken};
-        let base_url = self.base_url()?;
-        let connection = self.http.clone().connect("insight", base_url, NEVER_RETRY)?;
+        let (base_url, connection) = self.core.connect()?;
         let anonymous = generated::Client::new_with_client(
             base_url,
             connection.http.clone(),
@@ -241,31 +232,24 @@ impl ClientBuilder {
         match credentials {
             Credentials::Password { username, password } => {
                 let form = Form { username: checked_user(username)?, password };
-                let result = anonymous.authenticate_userpass(&form).await;
-                transport::json("authenticate_userpass", result).await
+                anonymous.authenticate_userpass(&form).await
             }
             Credentials::Ldap { username, password } => {
                 let form = Form { username: checked_user(username)?, password };
-                let result = anonymous.authenticate_ldap(&form).await;
-                transport::json("authenticate_ldap", result).await
+                anonymous.authenticate_ldap(&form).await
             }
             Credentials::Provider { provider, email, access_token } => {
-                let provider = transport::path_segment("provider", &provider)?;
-                transport::non_empty("email", &email)?;
+                let provider = checks::path_segment("provider", &provider)?;
+                checks::non_empty("email", &email)?;
                 let body = ProviderCredentials { email, info: ProviderToken { access_token } };
-                let result = anonymous.authenticate_provider(provider, &body).await;
-                transport::json("authenticate_provider", result).await
+                anonymous.authenticate_provider(provider, &body).await
             }
         }
-    }
-
-    fn base_url(&self) -> Result<&str, Error> {
-        self.base_url.as_deref().map_err(|&reason| Error::invalid("base URL", reason))
     }
 }
 
 fn checked_user(username: String) -> Result<String, Error> {
-    transport::non_empty("username", &username)?;
+    checks::non_empty("username", &username)?;
     Ok(username)
 }
 
@@ -281,10 +265,10 @@ pub struct Client {
 impl Client {
     /// Starts a client for an Insight.io host (`https://insight.io`, or an on-premises one).
     pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
+        let base_url = checks::base_url(base_url.as_ref());
         ClientBuilder {
-            base_url: transport::check_base_url(base_url.as_ref()),
+            core: BuilderCore::new("insight", "base URL", base_url),
             generation: ApiGeneration::default(),
-            http: HttpOptions::default(),
         }
     }
 
@@ -323,12 +307,8 @@ impl Client {
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, Error> {
         match self.generation {
-            ApiGeneration::Reference => {
-                transport::json("list_tokens", self.api.list_tokens().await).await
-            }
-            ApiGeneration::UserGuide => {
-                transport::json("get_api_tokens", self.api.get_api_tokens().await).await
-            }
+            ApiGeneration::Reference => self.api.list_tokens().await,
+            ApiGeneration::UserGuide => self.api.get_api_tokens().await,
         }
     }
 
@@ -357,12 +337,8 @@ impl Client {
     /// ```
     pub async fn revoke_this_token(self) -> Result<(), Error> {
         match self.generation {
-            ApiGeneration::Reference => {
-                transport::unit("revoke_token", self.api.revoke_token().await).await
-            }
-            ApiGeneration::UserGuide => {
-                transport::unit("revoke_api_token", self.api.revoke_api_token().await).await
-            }
+            ApiGeneration::Reference => self.api.revoke_token().await,
+            ApiGeneration::UserGuide => self.api.revoke_api_token().await,
         }
     }
 }
@@ -396,12 +372,8 @@ impl SessionClient {
     /// ```
     pub async fn create_token(&self) -> Result<NewApiToken, Error> {
         match self.generation {
-            ApiGeneration::Reference => {
-                transport::json("create_token", self.api.create_token().await).await
-            }
-            ApiGeneration::UserGuide => {
-                transport::json("create_api_token", self.api.create_api_token().await).await
-            }
+            ApiGeneration::Reference => self.api.create_token().await,
+            ApiGeneration::UserGuide => self.api.create_api_token().await,
         }
     }
 }

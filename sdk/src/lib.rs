@@ -108,14 +108,7 @@ mod macros;
 // The vendor-independent code is the crate `access-tokens-runtime`, so that a document edit,
 // which regenerates and recompiles this crate, does not recompile it. The generated code and
 // the vendor modules name it by these paths.
-use access_tokens_runtime::{error, execute, secret, time};
-
-/// The per-request context of the generated clients.
-pub mod transport {
-    #[doc(inline)]
-    pub use access_tokens_runtime::transport::Context;
-    pub(crate) use access_tokens_runtime::transport::*;
-}
+use access_tokens_runtime::{builder, checks, execute, time};
 
 #[cfg(feature = "bamboo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bamboo")))]
@@ -134,16 +127,12 @@ pub mod magpie;
 pub mod testing;
 
 #[doc(inline)]
-pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
-#[doc(inline)]
-pub use execute::RetryPolicy;
+pub use access_tokens_runtime::{
+    Context, DecodeDetail, DecodeKind, Error, Expiry, InvalidReason, RawBody, RetryPolicy, Secret,
+};
 /// Re-exported for `add_root_certificate` on every builder, so that trusting a private
 /// certificate authority needs no other dependency.
 pub use rustls_pki_types::{CertificateDer, pem::PemObject};
-#[doc(inline)]
-pub use secret::{RawBody, Secret};
-#[doc(inline)]
-pub use time::Expiry;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,28 +1,18 @@
 //! What every vendor module writes the same way about its own types, which only this crate
-//! can: the hooks of its generated client and the settings of its `ClientBuilder`.
+//! can: the settings of its `ClientBuilder`.
 
-/// Implements progenitor's hooks for a generated client, which its code requires, as the
-/// defaults: the generated operations call none of them. `codegen.rs` has them call
-/// [`execute`](crate::execute::execute) instead of `exec`, and takes out the calls of `pre` and `post`.
-macro_rules! client_hooks {
-    ($client:ty) => {
-        impl progenitor_client::ClientHooks<crate::transport::Context> for $client {}
-    };
-}
-pub(crate) use client_hooks;
-
-/// The HTTP settings every vendor's `ClientBuilder` offers, over its `http: HttpOptions` field.
+/// The HTTP settings every vendor's `ClientBuilder` offers, over its `core: BuilderCore` field.
 macro_rules! http_settings {
     () => {
         /// Bounds each call from start to end of the response body. Default: 30 s.
         pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.http.timeout = timeout;
+            self.core.http_mut().timeout = timeout;
             self
         }
 
         /// Bounds connecting to the server. Default: 10 s.
         pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
-            self.http.connect_timeout = timeout;
+            self.core.http_mut().connect_timeout = timeout;
             self
         }
 
@@ -38,7 +28,7 @@ macro_rules! http_settings {
         /// install one before building a client, or reqwest panics:
         /// `rustls::crypto::ring::default_provider().install_default()`.
         pub fn http_client(mut self, client: reqwest::Client) -> Self {
-            self.http.client = Some(client);
+            self.core.http_mut().client = Some(client);
             self
         }
 
@@ -47,14 +37,14 @@ macro_rules! http_settings {
         ///
         /// [`RetryPolicy::default`]: crate::RetryPolicy::default
         pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
-            self.http.retry = policy;
+            self.core.http_mut().retry = policy;
             self
         }
 
         /// Bounds how many calls of this client (and its clones) are in flight at once, and
         /// so how many connections it opens; further calls wait. Default: 32.
         pub fn max_concurrent_requests(mut self, max: usize) -> Self {
-            self.http.max_concurrent_requests = max;
+            self.core.http_mut().max_concurrent_requests = max;
             self
         }
 
@@ -62,14 +52,14 @@ macro_rules! http_settings {
         /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge), without reading them
         /// into memory. Default: 8 MiB.
         pub fn max_response_bytes(mut self, max: usize) -> Self {
-            self.http.max_response_bytes = max;
+            self.core.http_mut().max_response_bytes = max;
             self
         }
 
         /// Allows sending credentials over plain `http://` to a host other than this machine.
         /// Without it, such a base URL is refused: anyone on the path could read them.
         pub fn allow_insecure_http(mut self) -> Self {
-            self.http.allow_insecure_http = true;
+            self.core.http_mut().allow_insecure_http = true;
             self
         }
 
@@ -78,7 +68,7 @@ macro_rules! http_settings {
         /// [`CertificateDer::from_pem_file`](crate::CertificateDer) (trait
         /// [`PemObject`](crate::PemObject)).
         pub fn add_root_certificate(mut self, certificate: crate::CertificateDer<'static>) -> Self {
-            self.http.root_certificates.push(certificate);
+            self.core.http_mut().root_certificates.push(certificate);
             self
         }
     };

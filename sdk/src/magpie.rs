@@ -25,9 +25,9 @@
 use progenitor_client::ClientInfo;
 use reqwest::header::{AUTHORIZATION, COOKIE};
 
-use crate::error::{Error, InvalidReason};
-use crate::secret::Secret;
-use crate::transport::{self, Connection, HttpOptions};
+use crate::builder::BuilderCore;
+use crate::checks;
+use crate::{Error, InvalidReason, Secret};
 
 pub use generated::types::{AccessToken, NewAccessToken};
 
@@ -37,8 +37,6 @@ pub use generated::types::{AccessToken, NewAccessToken};
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
 }
-
-crate::macros::client_hooks!(generated::Client);
 
 /// How the session token travels on each request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,12 +78,12 @@ impl Login {
         use generated::types::{AccessTokenLogin, PasswordLogin};
         Ok(match self {
             Self::Password { username, password } => {
-                transport::non_empty("username", &username)?;
-                transport::non_empty("password", password.expose_secret())?;
+                checks::non_empty("username", &username)?;
+                checks::non_empty("password", password.expose_secret())?;
                 PasswordLogin { username, password }.into()
             }
             Self::PersonalAccessToken(token) => {
-                transport::non_empty("personal access token", token.expose_secret())?;
+                checks::non_empty("personal access token", token.expose_secret())?;
                 AccessTokenLogin { token }.into()
             }
         })
@@ -97,9 +95,8 @@ impl Login {
 #[derive(Debug)]
 #[must_use = "a builder does nothing until it is finished with `login` or `session_token`"]
 pub struct ClientBuilder {
-    base_url: Result<String, Error>,
+    core: BuilderCore,
     transport: SessionTransport,
-    http: HttpOptions,
 }
 
 impl ClientBuilder {
@@ -132,9 +129,7 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
-        let base_url = self.base_url?;
-        let connection = self.http.connect("magpie", &base_url, &[])?;
-        Client::new(&base_url, connection, self.transport, token.into())
+        self.client(token.into())
     }
 
     /// Logs in and finishes with the session token the server returns.
@@ -164,16 +159,35 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
-        let base_url = self.base_url?;
         let body = login.into_request()?;
-        let connection = self.http.connect("magpie", &base_url, &[])?;
+        let (base_url, connection) = self.core.connect()?;
         let anonymous = generated::Client::new_with_client(
-            &base_url,
+            base_url,
             connection.http.clone(),
             connection.context(),
         );
-        let session = transport::json("login", anonymous.login(&body).await).await?;
-        Client::new(&base_url, connection, self.transport, session.token)
+        let session = anonymous.login(&body).await?;
+        self.client(session.token)
+    }
+
+    /// The client carrying `session`, on the builder's connection.
+    fn client(&self, session: Secret) -> Result<Client, Error> {
+        let (base_url, connection) = self.core.connect()?;
+        let token = session.expose_secret();
+        let (name, value) = match self.transport {
+            SessionTransport::Header => {
+                let token = checks::header_token("session token", token)?;
+                (AUTHORIZATION, format!("token {token}"))
+            }
+            SessionTransport::Cookie => {
+                let token = checks::cookie_token("session token", token)?;
+                (COOKIE, format!("token={token}"))
+            }
+        };
+        let value = checks::header_value("session token", value)?;
+        let context = connection.context().with_secret_header(name, value);
+        let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
+        Ok(Client { api, session })
     }
 }
 
@@ -188,34 +202,11 @@ impl Client {
     /// Starts a client for an organization (`"acme"` means `https://acme.silect.is/api/magpie`)
     /// or for a full base URL such as `http://127.0.0.1:8080/api/magpie`.
     pub fn builder(organization_or_base_url: impl AsRef<str>) -> ClientBuilder {
+        let (field, base_url) = base_url(organization_or_base_url.as_ref());
         ClientBuilder {
-            base_url: base_url(organization_or_base_url.as_ref()),
+            core: BuilderCore::new("magpie", field, base_url),
             transport: SessionTransport::default(),
-            http: HttpOptions::default(),
         }
-    }
-
-    fn new(
-        base_url: &str,
-        connection: Connection,
-        transport: SessionTransport,
-        session: Secret,
-    ) -> Result<Self, Error> {
-        let token = session.expose_secret();
-        let (name, value) = match transport {
-            SessionTransport::Header => {
-                let token = transport::header_token("session token", token)?;
-                (AUTHORIZATION, format!("token {token}"))
-            }
-            SessionTransport::Cookie => {
-                let token = transport::cookie_token("session token", token)?;
-                (COOKIE, format!("token={token}"))
-            }
-        };
-        let value = transport::header_value("session token", value)?;
-        let context = connection.context().with_secret_header(name, value);
-        let api = generated::Client::new_with_client(base_url, connection.http, context);
-        Ok(Self { api, session })
     }
 
     /// The base URL every path is appended to, without a trailing slash.
@@ -253,7 +244,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn version(&self) -> Result<serde_json::Value, Error> {
-        let version = transport::json("get_version", self.api.get_version().await).await?;
+        let version = self.api.get_version().await?;
         Ok(version.0)
     }
 
@@ -278,7 +269,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
-        transport::json("list_access_tokens", self.api.list_access_tokens().await).await
+        self.api.list_access_tokens().await
     }
 
     /// Creates an access token for yourself. Its value is in the result and nowhere else ever
@@ -304,7 +295,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn create_token(&self) -> Result<NewAccessToken, Error> {
-        transport::json("create_access_token", self.api.create_access_token().await).await
+        self.api.create_access_token().await
     }
 
     /// Disables a token by id; it stops working until enabled again.
@@ -355,9 +346,8 @@ impl Client {
     }
 
     async fn set_disabled(&self, token_id: &str, disabled: bool) -> Result<(), Error> {
-        let token_id = transport::path_segment("token_id", token_id)?;
-        let result = self.api.set_access_token_status(token_id, disabled).await;
-        transport::unit("set_access_token_status", result).await
+        let token_id = checks::path_segment("token_id", token_id)?;
+        self.api.set_access_token_status(token_id, disabled).await
     }
 
     /// Replaces a token's description; sent as plain text.
@@ -384,9 +374,8 @@ impl Client {
         token_id: &str,
         description: impl Into<String>,
     ) -> Result<(), Error> {
-        let token_id = transport::path_segment("token_id", token_id)?;
-        let result = self.api.set_access_token_description(token_id, description.into()).await;
-        transport::unit("set_access_token_description", result).await
+        let token_id = checks::path_segment("token_id", token_id)?;
+        self.api.set_access_token_description(token_id, description.into()).await
     }
 
     /// Deletes a token by id.
@@ -409,8 +398,8 @@ impl Client {
     /// # }
     /// ```
     pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
-        let token_id = transport::path_segment("token_id", token_id)?;
-        transport::unit("delete_access_token", self.api.delete_access_token(token_id).await).await
+        let token_id = checks::path_segment("token_id", token_id)?;
+        self.api.delete_access_token(token_id).await
     }
 
     /// The tokens of a service account (organization administrators only). Enable, disable,
@@ -467,9 +456,8 @@ impl ServiceAccount<'_> {
     /// # }
     /// ```
     pub async fn list(&self) -> Result<Vec<AccessToken>, Error> {
-        let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self.client.api.list_service_account_access_tokens(user_name).await;
-        transport::json("list_service_account_access_tokens", result).await
+        let user_name = checks::path_segment("user_name", self.user_name)?;
+        self.client.api.list_service_account_access_tokens(user_name).await
     }
 
     /// Creates a token for the service account; its value is shown only in the result.
@@ -492,9 +480,8 @@ impl ServiceAccount<'_> {
     /// # }
     /// ```
     pub async fn create(&self) -> Result<NewAccessToken, Error> {
-        let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self.client.api.create_service_account_access_token(user_name).await;
-        transport::json("create_service_account_access_token", result).await
+        let user_name = checks::path_segment("user_name", self.user_name)?;
+        self.client.api.create_service_account_access_token(user_name).await
     }
 
     /// Deletes all of the service account's tokens and creates one new one, whose value is
@@ -523,16 +510,15 @@ impl ServiceAccount<'_> {
     /// # }
     /// ```
     pub async fn rotate(&self) -> Result<NewAccessToken, Error> {
-        let user_name = transport::path_segment("user_name", self.user_name)?;
-        let result = self.client.api.rotate_service_account_access_tokens(user_name).await;
-        transport::json("rotate_service_account_access_tokens", result).await
+        let user_name = checks::path_segment("user_name", self.user_name)?;
+        self.client.api.rotate_service_account_access_tokens(user_name).await
     }
 }
 
-/// The base URL for an organization name or a full URL.
-fn base_url(organization_or_base_url: &str) -> Result<String, Error> {
+/// The base URL for an organization name or a full URL, and the argument a refusal names.
+fn base_url(organization_or_base_url: &str) -> (&'static str, Result<String, InvalidReason>) {
     if organization_or_base_url.contains("://") {
-        return transport::base_url(organization_or_base_url);
+        return ("base URL", checks::base_url(organization_or_base_url));
     }
     let organization = organization_or_base_url;
     let is_label = (1..=63).contains(&organization.len())
@@ -540,7 +526,10 @@ fn base_url(organization_or_base_url: &str) -> Result<String, Error> {
         && !organization.starts_with('-')
         && !organization.ends_with('-');
     if !is_label {
-        return Err(Error::invalid("organization", InvalidReason::NotHostLabel));
+        return ("organization", Err(InvalidReason::NotHostLabel));
     }
-    Ok(format!("https://{}.silect.is/api/magpie", organization.to_ascii_lowercase()))
+    (
+        "organization",
+        Ok(format!("https://{}.silect.is/api/magpie", organization.to_ascii_lowercase())),
+    )
 }

@@ -4,8 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::RawBody;
-use crate::execute::ResponseTooLarge;
+use crate::secret::RawBody;
 
 /// Everything that can go wrong in a call, by whether and how the server answered.
 ///
@@ -37,7 +36,9 @@ pub enum Error {
 
     /// TLS could not be set up: a root certificate given to the builder is not a valid
     /// certificate, or the platform has no root certificates at all.
-    #[error("cannot set up TLS: {source}")]
+    // The source is the reason; it is not repeated here, so that a chain printed cause by
+    // cause shows it once.
+    #[error("cannot set up TLS")]
     Tls {
         /// What rustls reported.
         #[source]
@@ -74,9 +75,9 @@ pub enum Error {
     Decode {
         /// The operation, named as in the vendor's OpenAPI document.
         operation: &'static str,
-        /// The status, when the client layer kept it (progenitor drops it for the status the
-        /// document declares, which is then the declared 2xx).
-        status: Option<StatusCode>,
+        /// The success status it came with (any 2xx: a 201 where the document says 200 is
+        /// decoded all the same).
+        status: StatusCode,
         /// Where and how decoding failed, without the offending value.
         detail: DecodeDetail,
         /// The whole body, as received.
@@ -88,8 +89,7 @@ impl Error {
     /// The HTTP status of the response, when there was one.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Self::Api { status, .. } => Some(*status),
-            Self::Decode { status, .. } => *status,
+            Self::Api { status, .. } | Self::Decode { status, .. } => Some(*status),
             Self::Transport { source, .. } => source.status(),
             Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } | Self::Tls { .. } => None,
         }
@@ -137,6 +137,21 @@ impl Error {
         Self::InvalidInput { field, reason }
     }
 }
+
+/// The body of a response was longer than the client accepts: the error the executor's capped
+/// body stream fails with, found again in reqwest's error chain by [`Error::transport`].
+#[derive(Debug)]
+pub(crate) struct ResponseTooLarge {
+    pub(crate) limit: usize,
+}
+
+impl fmt::Display for ResponseTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the response body is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for ResponseTooLarge {}
 
 /// Why an argument was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

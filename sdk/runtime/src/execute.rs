@@ -1,127 +1,116 @@
 //! How every generated call is executed: a bound on calls in flight, retries of what is safe
-//! to repeat, a cap on response sizes, and a tracing span that names no secret.
+//! to repeat, a cap on response sizes, and a tracing span that names no secret. The response
+//! is then handed to the response mapper (`response.rs`), and the call's result is the SDK's
+//! own [`Error`] or the decoded body.
 
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use progenitor_client::OperationInfo;
-use reqwest::header::RETRY_AFTER;
-use reqwest::{Method, StatusCode};
-use std::sync::Arc;
-
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use futures_util::FutureExt as _;
+use futures_util::future::{Either, ready};
+use serde::de::DeserializeOwned;
+use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use crate::transport::Context;
+use crate::context::Context;
+use crate::error::{Error, InvalidReason, ResponseTooLarge};
+use crate::response;
+use crate::retry::retry_wait;
 
-/// When and how often a failed call is repeated.
+/// An operation of a vendor's document, as its generated method names it.
+#[derive(Debug, Clone, Copy)]
+#[doc(hidden)]
+pub struct Operation {
+    /// The document's `operationId`, which errors and traces name.
+    pub id: &'static str,
+    /// Whether the call may be repeated after a failure: `codegen.rs` says so for GET, HEAD,
+    /// PUT and DELETE unless the document marks the operation `x-never-retry` (with the
+    /// reason), and never for other methods.
+    pub repeatable: bool,
+}
+
+/// A request as the generated code built it, or progenitor's reason why it could not (a value
+/// that cannot go into a header, a body that cannot be encoded, a URL that does not parse).
+#[doc(hidden)]
+pub type Built = Result<reqwest::Request, progenitor_client::Error<()>>;
+
+/// Executes an operation whose success is a JSON body: the body decoded as `T`, or the error.
 ///
-/// Only calls that are safe to repeat are retried: reads, and updates and deletes that leave
-/// the same state however often they run. Calls that create, rotate, log in or revoke are never
-/// repeated, whatever this policy says, because a repeat could mint a second token or delete
-/// the only copy of one. A retry follows a connection failure, `429 Too Many Requests` or
-/// `502`/`503`/`504`, after an exponential backoff with jitter, or after the server's
-/// `Retry-After` when it names a number of seconds no larger than
-/// [`max_retry_after`](Self::max_retry_after).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    max_retry_after: Duration,
+/// Any 2xx is decoded, not only the documented one, so that a token the server created is
+/// not lost to a status-code detail; a body that does not decode is kept in the error.
+#[doc(hidden)]
+pub fn json<T: DeserializeOwned>(
+    client: &reqwest::Client,
+    context: &Context,
+    request: Built,
+    operation: &'static Operation,
+) -> impl Future<Output = Result<T, Error>> {
+    call(client, context, request, operation, response::json)
 }
 
-impl RetryPolicy {
-    /// Never retries.
-    pub const NEVER: Self = Self::new(0, Duration::ZERO, Duration::ZERO);
-
-    /// Retries up to `max_retries` times, waiting `initial_backoff` doubled on each attempt, at
-    /// most `max_backoff`, half of it random.
-    pub const fn new(max_retries: u32, initial_backoff: Duration, max_backoff: Duration) -> Self {
-        Self { max_retries, initial_backoff, max_backoff, max_retry_after: Duration::from_secs(10) }
-    }
-
-    /// Honours a server's `Retry-After` up to `limit`; a longer one ends the retries.
-    /// Default: 10 s.
-    pub const fn max_retry_after(mut self, limit: Duration) -> Self {
-        self.max_retry_after = limit;
-        self
-    }
-
-    /// How many times a call may be repeated.
-    pub const fn max_retries(&self) -> u32 {
-        self.max_retries
-    }
-
-    /// The wait before retry number `retry` (from 1), before jitter halves it at random.
-    fn backoff(&self, retry: u32) -> Duration {
-        let doubled = self.initial_backoff.saturating_mul(1 << (retry - 1).min(16));
-        doubled.min(self.max_backoff)
-    }
+/// Executes an operation whose documented success has no body: any 2xx will do.
+#[doc(hidden)]
+pub fn empty(
+    client: &reqwest::Client,
+    context: &Context,
+    request: Built,
+    operation: &'static Operation,
+) -> impl Future<Output = Result<(), Error>> {
+    call(client, context, request, operation, response::empty)
 }
 
-/// Two retries, after about 200 ms and 400 ms (at most 2 s), and `Retry-After` up to 10 s.
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self::new(2, Duration::from_millis(200), Duration::from_secs(2))
-    }
+/// Sends the request and hands the response to `map`, keeping the call's place in flight until
+/// `map` has read the body.
+///
+/// Built from combinators rather than as an `async` block: an async block keeps what it
+/// captures for as long as it runs, so the unstarted sending future, and then the response,
+/// would each be held twice, and every call's future is copied into its caller's as it starts.
+fn call<T, Mapped>(
+    client: &reqwest::Client,
+    context: &Context,
+    request: Built,
+    operation: &'static Operation,
+    map: impl FnOnce(&'static str, reqwest::Response) -> Mapped,
+) -> impl Future<Output = Result<T, Error>>
+where
+    Mapped: Future<Output = Result<T, Error>>,
+{
+    let Ok(request) = request else { return Either::Left(ready(Err(not_sent()))) };
+    let sent = send(client, context, request, operation).then(move |(sent, slot)| match sent {
+        Ok(response) => Either::Left(map(operation.id, response).map(move |mapped| {
+            drop(slot);
+            mapped
+        })),
+        Err(source) => Either::Right(ready(Err(Error::transport(operation.id, source)))),
+    });
+    Either::Right(sent)
 }
 
-/// A client's settings for executing calls, shared by its clones.
-#[derive(Debug)]
-pub(crate) struct Policy {
-    pub(crate) vendor: &'static str,
-    pub(crate) retry: RetryPolicy,
-    /// Operations that must never be repeated although their method suggests otherwise
-    /// (Insight.io's GETs that create and revoke).
-    pub(crate) never_retry: &'static [&'static str],
-    /// One permit per call in flight, held until its response body is read or dropped (see
-    /// [`Slot`]).
-    pub(crate) in_flight: Arc<Semaphore>,
-    pub(crate) max_response_bytes: usize,
+/// A request the generated code could not build; progenitor's message is dropped because it
+/// may quote the value.
+fn not_sent() -> Error {
+    Error::invalid("request", InvalidReason::NotEncodable)
 }
-
-/// The body of a response was longer than the client accepts.
-#[derive(Debug)]
-pub(crate) struct ResponseTooLarge {
-    pub(crate) limit: usize,
-}
-
-impl std::fmt::Display for ResponseTooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the response body is larger than {} bytes", self.limit)
-    }
-}
-
-impl std::error::Error for ResponseTooLarge {}
 
 /// Sends `request` as `context` has it: adds its credentials, waits for a slot, retries what
 /// may be retried, caps the body, and traces the call by vendor, operation, status, attempts
-/// and duration.
-///
-/// Returns the call's [`Slot`] beside the response, for the caller to keep until it has read
-/// the body (the generated operations do, see `codegen.rs`).
-///
-/// A plain function returning the traced future, not an `async fn`: an async function keeps
-/// its arguments in its future for as long as it runs, so every layer that took the request
-/// by value made each call's future 264 bytes larger, and the call's futures are copied into
-/// one another as they start.
-#[doc(hidden)]
-pub fn execute(
+/// and duration. Returns the call's [`Slot`] beside the response, for the caller to keep until
+/// it has read the body.
+fn send(
     client: &reqwest::Client,
     context: &Context,
     mut request: reqwest::Request,
-    info: &OperationInfo,
+    operation: &'static Operation,
 ) -> impl Future<Output = (reqwest::Result<reqwest::Response>, Slot)> {
     context.prepare(&mut request);
     let policy = context.policy();
     let span = tracing::info_span!(
         "access_tokens",
         vendor = policy.vendor,
-        operation = info.operation_id,
+        operation = operation.id,
         method = %request.method(),
     );
     async move {
@@ -134,14 +123,13 @@ pub fn execute(
             Err(_) => policy.in_flight.clone().acquire_owned().await.ok(),
         };
         let mut slot = Slot { _permit: permit };
-        let repeatable = is_repeatable(request.method(), info.operation_id, policy);
         let mut attempt = 1;
         loop {
             // The block ends before the wait, so that neither the failed response (and its
             // connection) nor either copy of the request is kept through it, in memory or in
             // the future.
             let (spare, wait) = {
-                let spare = (repeatable && attempt <= policy.retry.max_retries)
+                let spare = (operation.repeatable && attempt <= policy.retry.max_retries())
                     .then(|| request.try_clone())
                     .flatten();
                 let result = client.execute(request).await;
@@ -162,50 +150,6 @@ pub fn execute(
         }
     }
     .instrument(span)
-}
-
-fn is_repeatable(method: &Method, operation: &str, policy: &Policy) -> bool {
-    let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE);
-    idempotent && !policy.never_retry.contains(&operation)
-}
-
-/// How long to wait before retrying, or `None` if the outcome is final.
-fn retry_wait(
-    result: &reqwest::Result<reqwest::Response>,
-    policy: &RetryPolicy,
-    attempt: u32,
-) -> Option<Duration> {
-    // Only for a retry: most calls succeed and need no random number.
-    let jittered = || {
-        let backoff = policy.backoff(attempt);
-        backoff / 2 + backoff.mul_f64(crate::random::unit() / 2.0)
-    };
-    match result {
-        // Refused or dropped connections; a timeout is final, so the caller's bound holds.
-        Err(e) => (e.is_connect() || (e.is_request() && !e.is_timeout())).then(jittered),
-        Ok(response) => {
-            let retryable = matches!(
-                response.status(),
-                StatusCode::TOO_MANY_REQUESTS
-                    | StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            );
-            if !retryable {
-                return None;
-            }
-            let retry_after = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            match retry_after {
-                Some(wait) if wait > policy.max_retry_after => None,
-                Some(wait) => Some(wait),
-                None => Some(jittered()),
-            }
-        }
-    }
 }
 
 /// What a call came to, for traces: a status or the kind of failure, never a URL or body.
@@ -249,32 +193,12 @@ fn capped(response: reqwest::Response, limit: usize, slot: &mut Slot) -> reqwest
     rebuilt.map(reqwest::Response::from).expect("status, version and headers come from a response")
 }
 
-/// A call's place among those in flight, given up when this is dropped.
-///
-/// The generated operations keep it until they have read the body (its connection is then
-/// free for the next call), and hand it to an unexpected response, for the facade to read.
-/// It is not carried in every response's extensions: reqwest drops those as soon as a body
-/// starts to be read, and putting it there cost a hash-map insert and three allocations a call.
+/// A call's place among those in flight, given up when this is dropped: once the response
+/// mapper has read the body (its connection is then free for the next call), or by the body
+/// stream [`capped`] made, which takes it over.
 #[derive(Debug, Default)]
-#[doc(hidden)]
-pub struct Slot {
+struct Slot {
     _permit: Option<OwnedSemaphorePermit>,
-}
-
-impl Slot {
-    /// `response`, holding this slot in its extensions until it is dropped.
-    pub fn hold(self, mut response: reqwest::Response) -> reqwest::Response {
-        response.extensions_mut().insert(self);
-        response
-    }
-}
-
-/// Extensions must be `Clone`. A clone holds no permit: only the response it came with bounds
-/// the calls in flight (sharing the permit in an `Arc` would cost an allocation a call).
-impl Clone for Slot {
-    fn clone(&self) -> Self {
-        Slot { _permit: None }
-    }
 }
 
 type ByteStream = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;

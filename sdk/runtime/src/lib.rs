@@ -1,6 +1,12 @@
-//! What the vendor clients of [access-tokens] share below their vendor modules: the request
-//! context the generated code calls into, the executor of calls (limits, retries, tracing), the
-//! error type, secrets and expiry times.
+//! What the vendor clients of [access-tokens] share below their vendor modules. A call runs
+//! through it in one direction:
+//!
+//! - `builder`: what every vendor's `ClientBuilder` holds, and the connection it makes with
+//!   `http_client` (timeouts, TLS, redirect policy);
+//! - [`context`]: the credentials and policy a generated client hands the executor;
+//! - `checks`: the arguments a vendor module checks before anything is sent;
+//! - `execute`: the executor of every generated operation (limits, [`retry`], tracing);
+//! - `response`: the mapper of its response to a decoded body or an [`Error`].
 //!
 //! Depend on access-tokens, not on this crate: it re-exports everything a user needs
 //! (`access_tokens::Error`, `access_tokens::Secret`, ...). Items hidden from these docs serve
@@ -17,15 +23,25 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+pub mod builder;
+#[doc(hidden)]
+pub mod checks;
+pub mod context;
 pub mod error;
+#[doc(hidden)]
 pub mod execute;
 #[doc(hidden)]
+pub mod http_client;
+#[doc(hidden)]
 pub mod random;
+mod response;
+pub mod retry;
 pub mod secret;
 pub mod time;
-pub mod transport;
 
+pub use context::Context;
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
-pub use execute::RetryPolicy;
+pub use retry::RetryPolicy;
 pub use secret::{RawBody, Secret};
 pub use time::Expiry;
