@@ -66,12 +66,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::bamboo::{Client, NewToken};
-    /// # use access_tokens::testing::Bamboo;
+    /// # use access_tokens::testing::BambooFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let bamboo = Bamboo::start().await;
-    /// # bamboo.add_admin("admin", "pw");
-    /// # let url = bamboo.url();
+    /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
     /// let client = Client::builder(&url).basic_auth("admin", "pw")?;
     /// # client.list_tokens().await?;
     /// # Ok(())
@@ -126,13 +124,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::bamboo::{Client, NewToken};
-    /// # use access_tokens::testing::Bamboo;
+    /// # use access_tokens::testing::BambooFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let bamboo = Bamboo::start().await;
-    /// # bamboo.add_admin("admin", "pw");
-    /// # let url = bamboo.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
     /// for token in client.list_tokens().await? {
     ///     println!("{}: read={} change={}", token.name, token.read, token.change);
     /// }
@@ -153,13 +148,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::bamboo::{Client, NewToken};
-    /// # use access_tokens::testing::Bamboo;
+    /// # use access_tokens::testing::BambooFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let bamboo = Bamboo::start().await;
-    /// # bamboo.add_admin("admin", "pw");
-    /// # let url = bamboo.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
     /// let token = client
     ///     .create_token(&NewToken { name: "agent drain".into(), read: true, change: false })
     ///     .await?;
@@ -180,13 +172,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::bamboo::{Client, NewToken};
-    /// # use access_tokens::testing::Bamboo;
+    /// # use access_tokens::testing::BambooFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let bamboo = Bamboo::start().await;
-    /// # bamboo.add_admin("admin", "pw");
-    /// # let url = bamboo.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
+    /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
     /// # let mut token = client.create_token(&NewToken { name: "x".into(), read: true, change: false }).await?;
     /// token.change = true;
     /// let updated = client.update_token(&token).await?;

@@ -56,15 +56,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// let client = Client::builder(&url).basic_auth("admin", "pw")?;
     /// assert!(client.base_url().ends_with("/api"));
     /// # Ok(())
@@ -110,15 +105,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// for token in client.list_tokens().await? {
     ///     println!("{} for {:?}, expires {:?}", token.token_id, token.user_name, token.expiry());
     /// }
@@ -136,15 +126,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// use std::time::{Duration, SystemTime};
     ///
     /// let in_a_week = SystemTime::now() + Duration::from_secs(7 * 86_400);
@@ -162,15 +147,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// let token = client.get_token(token_id).await?;
     /// assert_eq!(token.user_name.as_deref(), Some("guy2"));
     /// # Ok(())
@@ -184,15 +164,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// let update = AccessTokenUpdate { description: Some("dashboards".into()), ..Default::default() };
     /// let updated = client.update_token(token_id, &update).await?;
     /// assert_eq!(updated.description.as_deref(), Some("dashboards"));
@@ -211,15 +186,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::entuity::{AccessTokenUpdate, Client, NewAccessToken};
-    /// # use access_tokens::testing::Entuity;
+    /// # use access_tokens::testing::EntuityFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let entuity = Entuity::start().await;
-    /// # entuity.add_admin("admin", "pw");
-    /// # entuity.add_user("guy2", "x");
-    /// # let url = entuity.url();
-    /// # let client = Client::builder(&url).basic_auth("admin", "pw")?;
-    /// # let token_id = client.create_token(&NewAccessToken::for_user_name("guy2")).await?.token_id;
+    /// # let EntuityFixture { url, client, token_id, .. } = EntuityFixture::start().await?;
     /// client.delete_token(token_id).await?;
     /// assert!(client.get_token(token_id).await.is_err());
     /// # Ok(())

@@ -133,14 +133,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// # let token = client.api_token().clone();
     /// let client = Client::builder(&url).api_token(token)?;
     /// client.list_tokens().await?;
@@ -159,14 +155,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// # let cookie_header = insight.browser_session("ada");
     /// let browser = Client::builder(&url).session_cookie(cookie_header)?;
     /// let created = browser.create_token().await?;
@@ -202,14 +194,10 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// let builder = Client::builder(&url);
     /// let issued = builder.authenticate(Credentials::password("ada", "pw")).await?;
     /// println!("expires {:?}", issued.expiry()); // Some(Never) for the vendor's far-future date
@@ -291,14 +279,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// for token in client.list_tokens().await? {
     ///     println!("{:?} created {:?}, last used {:?}", token.uid, token.created_at(), token.last_used_at());
     /// }
@@ -321,14 +305,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// let listing = client.clone();
     /// client.revoke_this_token().await?; // `client` is consumed
     /// assert_eq!(listing.list_tokens().await.unwrap_err().status().unwrap().as_u16(), 401);
@@ -356,14 +336,10 @@ impl SessionClient {
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
-    /// # use access_tokens::testing::Insight;
+    /// # use access_tokens::testing::InsightFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let insight = Insight::start().await;
-    /// # insight.add_user("ada", "pw");
-    /// # let url = insight.url();
-    /// # let issued = Client::builder(&url).authenticate(Credentials::password("ada", "pw")).await?;
-    /// # let client = Client::builder(&url).api_token(issued.token)?;
+    /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
     /// # let browser = Client::builder(&url).session_cookie(insight.browser_session("ada"))?;
     /// let created = browser.create_token().await?;
     /// # assert!(!created.token.expose_secret().is_empty());

@@ -112,18 +112,12 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// # let saved_session = client.session_token().clone();
-    /// let client = Client::builder(magpie.url()).session_token(saved_session)?;
+    /// let client = Client::builder(&url).session_token(saved_session)?;
     /// client.list_tokens().await?;
     /// # Ok(())
     /// # }
@@ -138,19 +132,13 @@ impl ClientBuilder {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// use access_tokens::magpie::SessionTransport;
     ///
-    /// let client = Client::builder(magpie.url())
+    /// let client = Client::builder(&url)
     ///     .session_transport(SessionTransport::Cookie)
     ///     .login(Login::password("ada@example.com", "pw"))
     ///     .await?;
@@ -228,16 +216,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let version = client.version().await?;
     /// assert!(version.is_object());
     /// # Ok(())
@@ -252,16 +234,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// for token in client.list_tokens().await? {
     ///     println!("{:?}: disabled={:?} {:?}", token.id, token.disabled, token.description);
     /// }
@@ -278,16 +254,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let created = client.create_token().await?;
     /// let value = created.token.expose_secret(); // store it now: it is never shown again
     /// # assert!(!value.is_empty());
@@ -302,16 +272,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// client.disable(&token_id).await?;
     /// assert_eq!(client.list_tokens().await?[0].disabled, Some(true));
     /// # Ok(())
@@ -325,16 +289,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// client.disable(&token_id).await?;
     /// client.enable(&token_id).await?;
     /// assert_eq!(client.list_tokens().await?[0].disabled, Some(false));
@@ -354,16 +312,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// client.set_description(&token_id, "laptop").await?;
     /// assert_eq!(client.list_tokens().await?[0].description.as_deref(), Some("laptop"));
     /// # Ok(())
@@ -382,16 +334,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// client.delete(&token_id).await?;
     /// assert!(client.list_tokens().await?.is_empty());
     /// # Ok(())
@@ -407,16 +353,10 @@ impl Client {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let ci = admin.service_account("ci@example.com");
     /// ci.create().await?;
     /// assert_eq!(ci.list().await?.len(), 1);
@@ -440,16 +380,10 @@ impl ServiceAccount<'_> {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let ci = admin.service_account("ci@example.com");
     /// assert!(ci.list().await?.is_empty());
     /// # Ok(())
@@ -464,16 +398,10 @@ impl ServiceAccount<'_> {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let created = admin.service_account("ci@example.com").create().await?;
     /// # assert!(!created.token.expose_secret().is_empty());
     /// # Ok(())
@@ -490,16 +418,10 @@ impl ServiceAccount<'_> {
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
-    /// # use access_tokens::testing::Magpie;
+    /// # use access_tokens::testing::MagpieFixture;
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
-    /// # let magpie = Magpie::start().await;
-    /// # magpie.add_user("ada@example.com", "pw");
-    /// # magpie.add_admin("root@example.com", "pw");
-    /// # magpie.add_service_account("ci@example.com");
-    /// # let (token_id, _) = magpie.add_access_token("ada@example.com");
-    /// # let client = Client::builder(magpie.url()).login(Login::password("ada@example.com", "pw")).await?;
-    /// # let admin = Client::builder(magpie.url()).login(Login::password("root@example.com", "pw")).await?;
+    /// # let MagpieFixture { server: magpie, url, client, admin, token_id, .. } = MagpieFixture::start().await?;
     /// let ci = admin.service_account("ci@example.com");
     /// ci.create().await?;
     /// ci.create().await?;

@@ -1,8 +1,8 @@
 //! Helpers shared by the vendor test modules in `it/`.
 
 use access_tokens::Error;
-use access_tokens_bench::buffered_request;
-pub use access_tokens_bench::reqwest_builder;
+use access_tokens_loopback::buffered_request;
+pub use access_tokens_loopback::reqwest_builder;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 

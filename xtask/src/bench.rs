@@ -66,118 +66,187 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     let scratch = workspace.join("target/bench-apps");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
-    let apps = Apps { workspace: workspace.to_owned(), scratch: scratch.clone() };
-
-    let sdk_package = package_sdk(workspace, &scratch)?;
-    // The app talks to Magpie only, so it turns the other vendors off, as the README advises.
-    let sdk_dependency =
-        |features: &str| format!("access-tokens = {{ path = {sdk_package:?}{features} }}");
-    let magpie_only = sdk_dependency(", default-features = false, features = [\"magpie\"]");
-    let sdk = apps.app("sdk", "sdk.rs", &magpie_only)?;
-    let reqwest_ring = apps.app(
-        "reqwest-ring",
-        "reqwest_ring.rs",
-        &format!(
-            "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\", default-features = false, \
-             features = [\"json\", \"rustls-no-provider\"] }}\n{RING}"
-        ),
-    )?;
-    let mut rows = Vec::new();
-    let sdk_cold = sdk.cold_build()?;
-    let ring_cold = reqwest_ring.cold_build();
-    rows.push(builds_row(
-        "Build cost",
-        "cold `cargo build --release` of a tiny app: reqwest alone (rustls + ring) vs access-tokens \
-         (feature `magpie`)",
-        &ring_cold,
-        &Ok(sdk_cold),
-    ));
-    let no_op = sdk.build()?;
-    rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, Some(1.0)));
-    // Each rebuild is the median of three: one alone read 4.5-6.0 s here for the same edit.
-    rows.push(goal_row(
-        "release rebuild of the app after editing openapi/magpie.yaml",
-        document_edit_rebuilds(&sdk_package, || sdk.build())?,
-        Some(5.0),
-    ));
-    // The same app with every vendor compiled in, as for an app that keeps the defaults. It
-    // shares the Magpie-only app's folder and target directory, which the apps timing two
-    // clients reuse.
-    let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
-    // Time spent on what the options add, so that the report can tell a default run's time.
-    let mut optional = Duration::ZERO;
+    let mut run = Run::build_cost(workspace, &scratch)?;
     if options.rebuilds {
-        let started = Instant::now();
-        rebuild_details(&mut rows, workspace, &sdk, &sdk_package, &all_vendors)?;
-        optional += started.elapsed();
+        run.optional(|run| {
+            rebuild_details(&mut run.rows, workspace, &run.sdk, &run.sdk_package, &run.all_vendors)
+        })?;
     }
-    let sdk_vs_sdk = apps.app("sdk-vs-sdk", "sdk_vs_sdk.rs", &magpie_only)?.reusing(&sdk);
-    let sdk_vs_sdk = sdk_vs_sdk.pair_binary("5. a peer generator", &mut rows);
+    let sdk_vs_sdk =
+        run.apps.app("sdk-vs-sdk", "sdk_vs_sdk.rs", &run.magpie_only)?.reusing(&run.sdk);
+    let sdk_vs_sdk = sdk_vs_sdk.pair_binary("5. a peer generator", &mut run.rows);
 
     // Untimed, so the harness builds while the peer generator writes its client.
-    let (harness, peer) =
-        build_harness_during(workspace, &sdk.target, || apps.peer(&magpie_only, &sdk))?;
-
+    let (harness, peer) = build_harness_during(workspace, &run.sdk.target, || {
+        run.apps.peer(&run.magpie_only, &run.sdk)
+    })?;
     if options.tls_providers {
-        let started = Instant::now();
-        let aws_lc = apps.app(
-            "reqwest-aws-lc-rs",
-            "reqwest.rs",
-            &format!(
-                "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\", features = [\"json\"] }}"
-            ),
-        )?;
-        let native_tls = apps.app(
-            "reqwest-native-tls",
-            "reqwest.rs",
-            &format!(
-                "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\", default-features = false, \
-                 features = [\"json\", \"native-tls\"] }}"
-            ),
-        )?;
-        rows.push(builds_row(
-            "TLS provider",
-            concat!(
-                "cold build of the reqwest app: ring vs ",
-                "rustls + aws-lc-rs (reqwest's default)"
-            ),
-            &ring_cold,
-            &aws_lc.cold_build(),
-        ));
-        rows.push(builds_row(
-            "TLS provider",
-            concat!("cold build of the reqwest app: ring vs ", "native-tls (the system's OpenSSL)"),
-            &ring_cold,
-            &native_tls.cold_build(),
-        ));
-        optional += started.elapsed();
+        run.optional(Run::tls_providers)?;
     }
-
-    let peer = peer.and_then(|(peer, both)| Ok((peer.cold_build()?, both)));
-    let peer_vs_sdk = match &peer {
-        Ok((peer_cold, peer_vs_sdk)) => {
-            rows.push(builds_row(
-                "5. a peer generator",
-                "cold `cargo build --release` of the tiny app: openapi-generator's client vs \
-                 access-tokens (both on rustls + ring)",
-                &Ok(*peer_cold),
-                &Ok(sdk_cold),
-            ));
-            peer_vs_sdk.pair_binary("5. a peer generator", &mut rows)
-        }
-        Err(reason) => {
-            rows.push(skipped_row(
-                "5. a peer generator",
-                "openapi-generator's Rust client",
-                reason,
-            ));
-            None
-        }
+    let peer_vs_sdk = run.peer_generator(peer);
+    let before = match &options.before {
+        Some(revision) => run.optional(|run| Ok(run.before_after(revision)))?,
+        None => None,
     };
 
-    let before_started = Instant::now();
-    let before = options.before.as_deref().map(|revision| {
-        let app = apps.before(revision, &magpie_only, &sdk);
+    let measured = json!({
+        "rows": run.rows,
+        "not_measured": not_measured(options),
+        "apps": { "sdk_vs_sdk": sdk_vs_sdk, "peer_vs_sdk": peer_vs_sdk, "before_vs_now": before },
+        "command": options.command(),
+        "seconds": { "so_far": started.elapsed().as_secs_f64(), "options": run.optional.as_secs_f64() },
+    });
+    let measured_path = scratch.join("measured.json");
+    std::fs::write(&measured_path, measured.to_string())
+        .map_err(|e| format!("{}: {e}", measured_path.display()))?;
+    eprintln!("build cost measured in {:.0} s", started.elapsed().as_secs_f64());
+
+    let status = Command::new(&harness)
+        .env("ACCESS_TOKENS_BENCH_MEASURED", &measured_path)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", harness.display()))?;
+    eprintln!("cargo xtask bench took {:.0} s", started.elapsed().as_secs_f64());
+    if status.success() { Ok(()) } else { Err("the benchmark failed (above)".to_owned()) }
+}
+
+/// A run of the build measurements: the apps every section builds on, and the report's rows
+/// so far.
+struct Run {
+    apps: Apps,
+    /// The SDK as `cargo package` ships it.
+    sdk_package: PathBuf,
+    /// The SDK dependency of the Magpie-only apps.
+    magpie_only: String,
+    /// The tiny app on the SDK, Magpie only.
+    sdk: App,
+    /// The same app with every vendor compiled in, as for an app that keeps the defaults. It
+    /// shares the Magpie-only app's folder and target directory, which the apps timing two
+    /// clients reuse.
+    all_vendors: App,
+    sdk_cold: Duration,
+    /// The same app on reqwest alone, on rustls and ring.
+    ring_cold: Result<Duration, String>,
+    rows: Vec<Value>,
+    /// Time spent on what the options add, so that the report can tell a default run's time.
+    optional: Duration,
+}
+
+impl Run {
+    /// Section "Build cost": the tiny app's cold build on the SDK and on reqwest alone, its
+    /// no-op rebuild, and its rebuild after a document edit.
+    fn build_cost(workspace: &Path, scratch: &Path) -> Result<Self, String> {
+        let apps = Apps { workspace: workspace.to_owned(), scratch: scratch.to_owned() };
+        let sdk_package = package_sdk(workspace, scratch)?;
+        // The app talks to Magpie only, so it turns the other vendors off, as the README advises.
+        let sdk_dependency =
+            |features: &str| format!("access-tokens = {{ path = {sdk_package:?}{features} }}");
+        let magpie_only = sdk_dependency(", default-features = false, features = [\"magpie\"]");
+        let sdk = apps.app("sdk", "sdk.rs", &magpie_only)?;
+        let reqwest_ring = apps.app(
+            "reqwest-ring",
+            "reqwest_ring.rs",
+            &format!(
+                "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\", default-features = false, \
+                 features = [\"json\", \"rustls-no-provider\"] }}\n{RING}"
+            ),
+        )?;
+        let mut rows = Vec::new();
+        let sdk_cold = sdk.cold_build()?;
+        let ring_cold = reqwest_ring.cold_build();
+        rows.push(builds_row(
+            "Build cost",
+            "cold `cargo build --release` of a tiny app: reqwest alone (rustls + ring) vs access-tokens \
+             (feature `magpie`)",
+            &ring_cold,
+            &Ok(sdk_cold),
+        ));
+        let no_op = sdk.build()?;
+        rows.push(goal_row("no-op rebuild of the access-tokens app", no_op, Some(1.0)));
+        // Each rebuild is the median of three: one alone read 4.5-6.0 s here for the same edit.
+        rows.push(goal_row(
+            "release rebuild of the app after editing openapi/magpie.yaml",
+            document_edit_rebuilds(&sdk_package, || sdk.build())?,
+            Some(5.0),
+        ));
+        let all_vendors = apps.app("sdk", "sdk.rs", &sdk_dependency(""))?;
+        Ok(Self {
+            apps,
+            sdk_package,
+            magpie_only,
+            sdk,
+            all_vendors,
+            sdk_cold,
+            ring_cold,
+            rows,
+            optional: Duration::ZERO,
+        })
+    }
+
+    /// Runs the part of an option, counting its time apart from a default run's.
+    fn optional<T>(
+        &mut self,
+        part: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let started = Instant::now();
+        let result = part(self);
+        self.optional += started.elapsed();
+        result
+    }
+
+    /// Section "TLS provider" (`--tls-providers`): the reqwest app's cold build on reqwest's
+    /// other TLS stacks, against ring.
+    fn tls_providers(&mut self) -> Result<(), String> {
+        let reqwest_app = |name, features: &str| {
+            self.apps.app(
+                name,
+                "reqwest.rs",
+                &format!(
+                    "{REQWEST_APP_DEPENDENCIES}\nreqwest = {{ version = \"0.13.5\"{features} }}"
+                ),
+            )
+        };
+        let aws_lc = reqwest_app("reqwest-aws-lc-rs", ", features = [\"json\"]")?;
+        let native_tls = reqwest_app(
+            "reqwest-native-tls",
+            ", default-features = false, features = [\"json\", \"native-tls\"]",
+        )?;
+        for (stack, app) in [
+            ("rustls + aws-lc-rs (reqwest's default)", aws_lc),
+            ("native-tls (the system's OpenSSL)", native_tls),
+        ] {
+            let case = format!("cold build of the reqwest app: ring vs {stack}");
+            self.rows.push(builds_row("TLS provider", &case, &self.ring_cold, &app.cold_build()));
+        }
+        Ok(())
+    }
+
+    /// Section 5: the tiny app on openapi-generator's client, built cold, and the app that
+    /// times both clients; `peer` is what [`Apps::peer`] made of them.
+    fn peer_generator(&mut self, peer: Result<(App, App), String>) -> Option<PathBuf> {
+        let section = "5. a peer generator";
+        match peer.and_then(|(peer, both)| Ok((peer.cold_build()?, both))) {
+            Ok((peer_cold, peer_vs_sdk)) => {
+                self.rows.push(builds_row(
+                    section,
+                    "cold `cargo build --release` of the tiny app: openapi-generator's client vs \
+                     access-tokens (both on rustls + ring)",
+                    &Ok(peer_cold),
+                    &Ok(self.sdk_cold),
+                ));
+                peer_vs_sdk.pair_binary(section, &mut self.rows)
+            }
+            Err(reason) => {
+                self.rows.push(skipped_row(section, "openapi-generator's Rust client", &reason));
+                None
+            }
+        }
+    }
+
+    /// Section "Before/after" (`--before REV`): the SDK at `revision` built cold, rebuilt after
+    /// a document edit and called, each next to today's.
+    fn before_after(&mut self, revision: &str) -> Option<Value> {
+        let section = "Before/after";
+        let app = self.apps.before(revision, &self.magpie_only, &self.sdk);
         let cold = app.as_ref().map_err(Clone::clone).and_then(|earlier| earlier.app.cold_build());
         let case = |at: &str| {
             format!(
@@ -185,36 +254,42 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
                  feature `magpie`"
             )
         };
-        match (app, cold) {
-            (Ok(earlier), Ok(cold)) => {
-                let at = format!("{} {}", earlier.commit, earlier.features);
-                rows.push(builds_row("Before/after", &case(&at), &Ok(cold), &Ok(sdk_cold)));
-                let binary = earlier.before_vs_now.pair_binary("Before/after", &mut rows);
-                let rebuilds = paired_document_edit_rebuilds([
-                    (&earlier.package, &earlier.all_vendors),
-                    (&sdk_package, &all_vendors),
-                ]);
-                let side = |side: usize| rebuilds.clone().map(|times| times[side]);
-                rows.push(builds_row(
-                    "Before/after",
-                    &format!(
-                        "release rebuild of the app after editing openapi/magpie.yaml, with all \
-                         four vendors, in turns: access-tokens at {} vs now",
-                        earlier.commit
-                    ),
-                    &side(0),
-                    &side(1),
-                ));
-                binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
-            }
+        let (earlier, cold) = match (app, cold) {
+            (Ok(earlier), Ok(cold)) => (earlier, cold),
             (Err(reason), _) | (_, Err(reason)) => {
-                rows.push(builds_row("Before/after", &case(revision), &Err(reason), &Ok(sdk_cold)));
-                None
+                self.rows.push(builds_row(
+                    section,
+                    &case(revision),
+                    &Err(reason),
+                    &Ok(self.sdk_cold),
+                ));
+                return None;
             }
-        }
-    });
-    optional += before_started.elapsed();
+        };
+        let at = format!("{} {}", earlier.commit, earlier.features);
+        self.rows.push(builds_row(section, &case(&at), &Ok(cold), &Ok(self.sdk_cold)));
+        let binary = earlier.before_vs_now.pair_binary(section, &mut self.rows);
+        let rebuilds = paired_document_edit_rebuilds([
+            (&earlier.package, &earlier.all_vendors),
+            (&self.sdk_package, &self.all_vendors),
+        ]);
+        let side = |side: usize| rebuilds.clone().map(|times| times[side]);
+        self.rows.push(builds_row(
+            section,
+            &format!(
+                "release rebuild of the app after editing openapi/magpie.yaml, with all four \
+                 vendors, in turns: access-tokens at {} vs now",
+                earlier.commit
+            ),
+            &side(0),
+            &side(1),
+        ));
+        binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
+    }
+}
 
+/// What the report says was not measured, and the option that measures it.
+fn not_measured(options: &Options) -> Vec<[&'static str; 2]> {
     let mut not_measured = Vec::new();
     if !options.rebuilds {
         not_measured.push([
@@ -238,24 +313,7 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
              `cargo xtask bench --before REV`",
         ]);
     }
-    let measured = json!({
-        "rows": rows,
-        "not_measured": not_measured,
-        "apps": { "sdk_vs_sdk": sdk_vs_sdk, "peer_vs_sdk": peer_vs_sdk, "before_vs_now": before },
-        "command": options.command(),
-        "seconds": { "so_far": started.elapsed().as_secs_f64(), "options": optional.as_secs_f64() },
-    });
-    let measured_path = scratch.join("measured.json");
-    std::fs::write(&measured_path, measured.to_string())
-        .map_err(|e| format!("{}: {e}", measured_path.display()))?;
-    eprintln!("build cost measured in {:.0} s", started.elapsed().as_secs_f64());
-
-    let status = Command::new(&harness)
-        .env("ACCESS_TOKENS_BENCH_MEASURED", &measured_path)
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", harness.display()))?;
-    eprintln!("cargo xtask bench took {:.0} s", started.elapsed().as_secs_f64());
-    if status.success() { Ok(()) } else { Err("the benchmark failed (above)".to_owned()) }
+    not_measured
 }
 
 /// The rows of `--rebuilds`, which explain the default's document-edit rebuild: what any edit of

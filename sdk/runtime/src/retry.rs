@@ -11,7 +11,8 @@ use reqwest::header::RETRY_AFTER;
 /// Only calls that are safe to repeat are retried: reads, and updates and deletes that leave
 /// the same state however often they run. Calls that create, rotate, log in or revoke are never
 /// repeated, whatever this policy says, because a repeat could mint a second token or delete
-/// the only copy of one. A retry follows a connection failure, `429 Too Many Requests` or
+/// the only copy of one: POSTs, and the operations a vendor's document marks `x-never-retry`
+/// (Insight.io's GETs that create and revoke). A retry follows a connection failure, `429 Too Many Requests` or
 /// `502`/`503`/`504`, after an exponential backoff with jitter, or after the server's
 /// `Retry-After` when it names a number of seconds no larger than
 /// [`max_retry_after`](Self::max_retry_after).

@@ -38,6 +38,7 @@
 mod bamboo;
 #[cfg(feature = "entuity")]
 mod entuity;
+mod fixtures;
 #[cfg(feature = "insight")]
 mod insight;
 #[cfg(feature = "magpie")]
@@ -56,6 +57,14 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 pub use bamboo::Bamboo;
 #[cfg(feature = "entuity")]
 pub use entuity::Entuity;
+#[cfg(feature = "bamboo")]
+pub use fixtures::BambooFixture;
+#[cfg(feature = "entuity")]
+pub use fixtures::EntuityFixture;
+#[cfg(feature = "insight")]
+pub use fixtures::InsightFixture;
+#[cfg(feature = "magpie")]
+pub use fixtures::MagpieFixture;
 #[cfg(feature = "insight")]
 pub use insight::Insight;
 #[cfg(feature = "magpie")]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use access_tokens::{RetryPolicy, bamboo, entuity, insight, magpie};
+use access_tokens_loopback::{buffered_request, reqwest_builder};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -916,29 +917,6 @@ async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
             return;
         }
     }
-}
-
-/// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
-/// application to do: the SDK builds reqwest without a crypto provider, and this workspace
-/// enables none, so reqwest would panic without a process-wide one. The test crate's clients
-/// are built with it too.
-pub fn reqwest_builder() -> reqwest::ClientBuilder {
-    // Another caller may have installed it first; either way ring is the provider.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-}
-
-/// Where the first request in `buffer` ends its head, and its `Content-Length`, once the head
-/// and the body are both buffered. The test crate's raw servers frame requests with it too.
-pub fn buffered_request(buffer: &[u8]) -> Option<(usize, usize)> {
-    let end = buffer.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&buffer[..end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|line| line.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    (buffer.len() >= end + 4 + length).then_some((end, length))
 }
 
 #[cfg(test)]
