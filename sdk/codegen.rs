@@ -287,7 +287,8 @@ fn without_empty_header_maps(file: &mut syn::File) {
 /// progenitor writes each operation as: build the request, name it (`OperationInfo`), await
 /// the `pre` hook, `exec`, the `post` hook, then match the status into its own `Error`, whose
 /// `Display` prints a body that did not decode (a new token, for a create). What it builds is
-/// kept, inside a closure whose `?`s stay progenitor's; the rest becomes one call of
+/// kept, inside a closure whose `?`s stay progenitor's, run with secrets serializing as their
+/// values (`Secret::exposed_while`: a body is serialized as it is built); the rest becomes one call of
 /// `crate::execute::json` (or `empty`) with the operation's id and whether it may be repeated
 /// ([`repeatable_operations`]), which sends, retries, traces, and maps the response to the
 /// decoded body or to `crate::Error`. No operation name is typed anywhere else.
@@ -334,14 +335,15 @@ fn with_the_sdks_executor(
             .get(&id)
             .ok_or_else(|| format!("`{name}`: operation `{id}` is not in the document"))?;
         let build = &stmts[..named];
+        let build = with_every_path_segment_encoded(quote::quote!(#(#build)*));
         let execute: syn::Path =
             if empty { syn::parse_quote!(empty) } else { syn::parse_quote!(json) };
         method.sig.output = syn::parse_quote!(-> Result<#success, crate::Error>);
         method.block = syn::parse_quote!({
-            let request = (|| -> crate::execute::Built {
-                #(#build)*
+            let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
+                #build
                 Ok(request)
-            })();
+            });
             crate::execute::#execute(
                 &self.client,
                 &self.inner,
@@ -353,6 +355,29 @@ fn with_the_sdks_executor(
     }
     without_progenitor_results(file);
     Ok(())
+}
+
+/// `tokens` with every call of progenitor's `encode_path`, which leaves `;`, `=`, `,` and `&`
+/// in a path segment as they are (Tomcat-based servers such as Bamboo's read what follows a
+/// `;` as a path parameter), made a call of the SDK's `checks::encode_path_segment`, which
+/// encodes everything outside the unreserved characters.
+fn with_every_path_segment_encoded(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .flat_map(|tree| match tree {
+            TokenTree::Ident(ident) if ident == "encode_path" => {
+                quote!(crate::checks::encode_path_segment).into_iter().collect()
+            }
+            TokenTree::Group(group) => {
+                let mut encoded =
+                    Group::new(group.delimiter(), with_every_path_segment_encoded(group.stream()));
+                encoded.set_span(group.span());
+                vec![TokenTree::Group(encoded)]
+            }
+            other => vec![other],
+        })
+        .collect()
 }
 
 /// `T` in progenitor's `Result<ResponseValue<T>, Error<…>>`.
@@ -509,6 +534,19 @@ mod tests {
         }
         assert!(code.contains("pub use progenitor_client::{ByteStream, ClientInfo};"), "{code}");
         assert_eq!(code.matches("operation_id").count(), 0, "{code}");
+    }
+
+    #[test]
+    fn path_parameters_are_encoded_by_the_sdk() {
+        let document = format!(
+            "{HEADER}paths:\n  /a/{{id}}:\n    get:\n      operationId: get_a\n      parameters:\n        \
+             - {{name: id, in: path, required: true, schema: {{type: string}}}}\n      \
+             responses: {{'204': {{description: none}}}}\n"
+        );
+        let code = generate_from("path-encoding", &document).unwrap();
+        let flat: String = code.split_whitespace().collect();
+        assert!(flat.contains(",crate::checks::encode_path_segment(&id.to_string()),"), "{code}");
+        assert!(!flat.contains(",encode_path("), "{code}");
     }
 
     /// `operationId: repeatable` under `/a` as each method, in a document of its own.

@@ -15,7 +15,7 @@ async fn main() -> Result<(), access_tokens::Error> {
     let password = std::env::var("BAMBOO_PASSWORD").unwrap_or_else(|_| "admin".into());
 
     let client = Client::builder(url).basic_auth(user, password)?;
-    let token = NewToken { name: "nightly agent report".into(), read: true, change: false };
+    let token = NewToken::new("nightly agent report").with_read(true);
     let created = client.create_token(&token).await?;
     println!("created {:?}; give its uuid to the script as its secret", created.name);
     for token in client.list_tokens().await? {

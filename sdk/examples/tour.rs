@@ -69,7 +69,7 @@ async fn bamboo_tour(out: &mut impl Write) -> Result {
     writeln!(out, "== Agent APIs for Bamboo, simulated at {}", sim.url())?;
 
     let client = bamboo::Client::builder(sim.url()).basic_auth("admin", "b4mboo")?;
-    let new = bamboo::NewToken { name: "agent drain".into(), read: true, change: false };
+    let new = bamboo::NewToken::new("agent drain").with_read(true);
     let mut token = client.create_token(&new).await?;
     writeln!(out, "created {:?} (read only), uuid {}", token.name, masked(&token.uuid))?;
     token.change = true;

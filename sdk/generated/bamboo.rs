@@ -206,7 +206,7 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
     pub async fn list_tokens<'a>(
         &'a self,
     ) -> Result<::std::vec::Vec<types::Token>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -218,7 +218,7 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -248,7 +248,7 @@ Arguments:
         x_atlassian_token: types::XsrfCheck,
         body: &'a types::NewToken,
     ) -> Result<types::Token, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -265,7 +265,7 @@ Arguments:
                 .headers(header_map)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -297,10 +297,10 @@ Arguments:
         x_atlassian_token: types::XsrfCheck,
         body: &'a types::Token,
     ) -> Result<types::Token, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/rest/agent-config/1.0/tokens/{}", self.baseurl, encode_path(&
-                token_id.to_string()),
+                "{}/rest/agent-config/1.0/tokens/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& token_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -317,7 +317,7 @@ Arguments:
                 .headers(header_map)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -339,7 +339,7 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
     pub async fn list_tokens_before_1_5<'a>(
         &'a self,
     ) -> Result<::std::vec::Vec<types::Token>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent/1.0/tokens/", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -351,7 +351,7 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -381,7 +381,7 @@ Arguments:
         x_atlassian_token: types::XsrfCheck,
         body: &'a types::NewToken,
     ) -> Result<types::Token, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent/1.0/tokens", self.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -398,7 +398,7 @@ Arguments:
                 .headers(header_map)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -428,10 +428,10 @@ Arguments:
         x_atlassian_token: types::XsrfCheck,
         body: &'a types::Token,
     ) -> Result<types::Token, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/rest/agent/1.0/tokens/{}", self.baseurl, encode_path(& token_id
-                .to_string()),
+                "{}/rest/agent/1.0/tokens/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& token_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -448,7 +448,7 @@ Arguments:
                 .headers(header_map)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,

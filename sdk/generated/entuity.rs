@@ -330,7 +330,7 @@ not describe.
         &'a self,
         media: types::Media,
     ) -> Result<types::AccessTokenList, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/accessTokens", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -343,7 +343,7 @@ not describe.
                 .query(&progenitor_client::QueryParam::new("media", &media))
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -378,7 +378,7 @@ not describe.
         media: types::Media,
         body: &'a types::NewAccessToken,
     ) -> Result<types::AccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/accessTokens", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -392,7 +392,7 @@ not describe.
                 .query(&progenitor_client::QueryParam::new("media", &media))
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -421,9 +421,10 @@ not describe.
         token_id: i64,
         media: types::Media,
     ) -> Result<types::AccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
+                "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
+                token_id.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -436,7 +437,7 @@ not describe.
                 .query(&progenitor_client::QueryParam::new("media", &media))
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -470,9 +471,10 @@ not describe.
         media: types::Media,
         body: &'a types::AccessTokenUpdate,
     ) -> Result<types::AccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
+                "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
+                token_id.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -486,7 +488,7 @@ not describe.
                 .query(&progenitor_client::QueryParam::new("media", &media))
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -517,9 +519,10 @@ not describe.
         token_id: i64,
         media: types::Media,
     ) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/accessTokens/{}", self.baseurl, encode_path(& token_id.to_string()),
+                "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
+                token_id.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -528,7 +531,7 @@ not describe.
                 .query(&progenitor_client::QueryParam::new("media", &media))
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,

@@ -206,7 +206,7 @@ Sends a `GET` request to `/api/createApiToken`
     pub async fn create_api_token<'a>(
         &'a self,
     ) -> Result<types::NewApiToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/createApiToken", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -218,7 +218,7 @@ Sends a `GET` request to `/api/createApiToken`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -240,7 +240,7 @@ Sends a `GET` request to `/api/getApiTokens`
     pub async fn get_api_tokens<'a>(
         &'a self,
     ) -> Result<::std::vec::Vec<types::ApiToken>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/getApiTokens", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -252,7 +252,7 @@ Sends a `GET` request to `/api/getApiTokens`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -275,12 +275,12 @@ Sends a `GET` request to `/api/revokeApiToken`
 
 */
     pub async fn revoke_api_token<'a>(&'a self) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/revokeApiToken", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self.client.get(url).build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,
@@ -302,7 +302,7 @@ Sends a `GET` request to `/api/token`
     pub async fn list_tokens<'a>(
         &'a self,
     ) -> Result<::std::vec::Vec<types::ApiToken>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -314,7 +314,7 @@ Sends a `GET` request to `/api/token`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -334,7 +334,7 @@ Sends a `POST` request to `/api/token`
 
 */
     pub async fn create_token<'a>(&'a self) -> Result<types::NewApiToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -346,7 +346,7 @@ Sends a `POST` request to `/api/token`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -368,12 +368,12 @@ Sends a `DELETE` request to `/api/token`
 
 */
     pub async fn revoke_token<'a>(&'a self) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self.client.delete(url).build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,
@@ -396,7 +396,7 @@ Sends a `POST` request to `/api/authenticate/userpass`
         &'a self,
         body: &'a types::Credentials,
     ) -> Result<types::AuthenticatedToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/authenticate/userpass", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -409,7 +409,7 @@ Sends a `POST` request to `/api/authenticate/userpass`
                 .form_urlencoded(&body)?
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -435,7 +435,7 @@ Sends a `POST` request to `/api/authenticate/ldap`
         &'a self,
         body: &'a types::Credentials,
     ) -> Result<types::AuthenticatedToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/authenticate/ldap", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -448,7 +448,7 @@ Sends a `POST` request to `/api/authenticate/ldap`
                 .form_urlencoded(&body)?
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -478,10 +478,10 @@ Arguments:
         provider: &'a str,
         body: &'a types::ProviderCredentials,
     ) -> Result<types::AuthenticatedToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/api/authenticate/{}", self.baseurl, encode_path(& provider
-                .to_string()),
+                "{}/api/authenticate/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& provider.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -494,7 +494,7 @@ Arguments:
                 .json(&body)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,

@@ -240,7 +240,7 @@ Sends a `POST` request to `/login`
         &'a self,
         body: &'a types::LoginRequest,
     ) -> Result<types::SessionToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/login", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -253,7 +253,7 @@ Sends a `POST` request to `/login`
                 .json(&body)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -275,7 +275,7 @@ Sends a `GET` request to `/version`
 
 */
     pub async fn get_version<'a>(&'a self) -> Result<types::Version, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/version", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -287,7 +287,7 @@ Sends a `GET` request to `/version`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -309,7 +309,7 @@ Sends a `GET` request to `/access-token`
     pub async fn list_access_tokens<'a>(
         &'a self,
     ) -> Result<::std::vec::Vec<types::AccessToken>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/access-token", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -321,7 +321,7 @@ Sends a `GET` request to `/access-token`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -346,7 +346,7 @@ Sends a `POST` request to `/access-token`
     pub async fn create_access_token<'a>(
         &'a self,
     ) -> Result<types::NewAccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/access-token", self.baseurl,);
             #[allow(unused_mut)]
             let mut request = self
@@ -358,7 +358,7 @@ Sends a `POST` request to `/access-token`
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -388,15 +388,16 @@ Arguments:
         token_id: &'a str,
         disabled: bool,
     ) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/{}/status/{}", self.baseurl, encode_path(& token_id
-                .to_string()), encode_path(& disabled.to_string()),
+                "{}/access-token/{}/status/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& token_id.to_string()), crate
+                ::checks::encode_path_segment(& disabled.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self.client.put(url).build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,
@@ -426,10 +427,10 @@ Arguments:
         token_id: &'a str,
         body: String,
     ) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/{}/description", self.baseurl, encode_path(& token_id
-                .to_string()),
+                "{}/access-token/{}/description", self.baseurl, crate
+                ::checks::encode_path_segment(& token_id.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -442,7 +443,7 @@ Arguments:
                 .body(body)
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,
@@ -471,14 +472,15 @@ Arguments:
         &'a self,
         token_id: &'a str,
     ) -> Result<(), crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/{}", self.baseurl, encode_path(& token_id.to_string()),
+                "{}/access-token/{}", self.baseurl, crate ::checks::encode_path_segment(&
+                token_id.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self.client.delete(url).build()?;
             Ok(request)
-        })();
+        });
         crate::execute::empty(
                 &self.client,
                 &self.inner,
@@ -503,10 +505,10 @@ Arguments:
         &'a self,
         user_name: &'a str,
     ) -> Result<::std::vec::Vec<types::AccessToken>, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/user/{}", self.baseurl, encode_path(& user_name
-                .to_string()),
+                "{}/access-token/user/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& user_name.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -518,7 +520,7 @@ Arguments:
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -545,10 +547,10 @@ Arguments:
         &'a self,
         user_name: &'a str,
     ) -> Result<types::NewAccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/user/{}", self.baseurl, encode_path(& user_name
-                .to_string()),
+                "{}/access-token/user/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& user_name.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -560,7 +562,7 @@ Arguments:
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,
@@ -589,10 +591,10 @@ Arguments:
         &'a self,
         user_name: &'a str,
     ) -> Result<types::NewAccessToken, crate::Error> {
-        let request = (|| -> crate::execute::Built {
+        let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!(
-                "{}/access-token/rotate/{}", self.baseurl, encode_path(& user_name
-                .to_string()),
+                "{}/access-token/rotate/{}", self.baseurl, crate
+                ::checks::encode_path_segment(& user_name.to_string()),
             );
             #[allow(unused_mut)]
             let mut request = self
@@ -604,7 +606,7 @@ Arguments:
                 )
                 .build()?;
             Ok(request)
-        })();
+        });
         crate::execute::json(
                 &self.client,
                 &self.inner,

@@ -11,7 +11,7 @@
 //! # async fn run() -> Result<(), access_tokens::Error> {
 //! let bamboo = Client::builder("https://ci.example.com/bamboo").basic_auth("admin", "s3cret")?;
 //! let mut token = bamboo
-//!     .create_token(&NewToken { name: "agent drain".into(), read: true, change: false })
+//!     .create_token(&NewToken::new("agent drain").with_read(true))
 //!     .await?;
 //! token.change = true;
 //! bamboo.update_token(&token).await?;
@@ -35,8 +35,10 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));
 }
 
-/// Which release of the plugin the server runs; it decides the paths.
+/// Which release of the plugin the server runs; it decides the paths. A later release may add
+/// a variant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PluginVersion {
     /// 1.5 or later: `/rest/agent-config/1.0/tokens/`.
     #[default]
@@ -153,7 +155,7 @@ impl Client {
     /// # async fn main() -> Result<(), access_tokens::Error> {
     /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
     /// let token = client
-    ///     .create_token(&NewToken { name: "agent drain".into(), read: true, change: false })
+    ///     .create_token(&NewToken::new("agent drain").with_read(true))
     ///     .await?;
     /// let uuid = token.uuid.expose_secret(); // scripts pass this to the agent operations
     /// # assert!(!uuid.is_empty());
@@ -176,7 +178,7 @@ impl Client {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
     /// # let BambooFixture { url, client, .. } = BambooFixture::start().await?;
-    /// # let mut token = client.create_token(&NewToken { name: "x".into(), read: true, change: false }).await?;
+    /// # let mut token = client.create_token(&NewToken::new("x").with_read(true)).await?;
     /// token.change = true;
     /// let updated = client.update_token(&token).await?;
     /// assert!(updated.change);
@@ -190,5 +192,27 @@ impl Client {
             PluginVersion::V1_5OrLater => self.api.update_token(uuid, xsrf, token).await,
             PluginVersion::Before1_5 => self.api.update_token_before_1_5(uuid, xsrf, token).await,
         }
+    }
+}
+
+/// Constructors, so that code creating tokens keeps compiling when the document gains an
+/// optional field.
+impl NewToken {
+    /// A token named `name`, with neither permission; add them with
+    /// [`with_read`](Self::with_read) and [`with_change`](Self::with_change).
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into(), read: false, change: false }
+    }
+
+    /// Whether the token may read agent state.
+    pub fn with_read(mut self, read: bool) -> Self {
+        self.read = read;
+        self
+    }
+
+    /// Whether the token may change agent state.
+    pub fn with_change(mut self, change: bool) -> Self {
+        self.change = change;
+        self
     }
 }

@@ -47,8 +47,10 @@ pub mod generated {
 
 const X_AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
 
-/// Which of the vendor's two descriptions of the API the server follows.
+/// Which of the vendor's two descriptions of the API the server follows. A later release may
+/// add a variant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ApiGeneration {
     /// The API reference: `POST`, `GET` and `DELETE` on `/api/token`.
     #[default]
@@ -182,7 +184,14 @@ impl ClientBuilder {
         let value = checks::header_token(field, credential.expose_secret())?;
         let value = checks::header_value(field, value.to_owned())?;
         let (base_url, connection) = self.core.connect()?;
-        let context = connection.context().with_secret_header(name, value);
+        let mut context =
+            connection.context().with_secret_header(name, value).redacting(credential);
+        // A cookie header's values are credentials each (`id=…; PLAY_SESSION=…`).
+        for pair in credential.expose_secret().split(';') {
+            if let Some((_, cookie)) = pair.split_once('=') {
+                context = context.redacting(&Secret::new(cookie.trim()));
+            }
+        }
         Ok(generated::Client::new_with_client(base_url, connection.http.clone(), context))
     }
 
@@ -212,11 +221,13 @@ impl ClientBuilder {
     ) -> Result<AuthenticatedToken, Error> {
         use generated::types::{Credentials as Form, ProviderCredentials, ProviderToken};
         let (base_url, connection) = self.core.connect()?;
-        let anonymous = generated::Client::new_with_client(
-            base_url,
-            connection.http.clone(),
-            connection.context(),
-        );
+        let secret = match &credentials {
+            Credentials::Password { password, .. } | Credentials::Ldap { password, .. } => password,
+            Credentials::Provider { access_token, .. } => access_token,
+        };
+        let context = connection.context().redacting(secret);
+        let anonymous =
+            generated::Client::new_with_client(base_url, connection.http.clone(), context);
         match credentials {
             Credentials::Password { username, password } => {
                 let form = Form { username: checked_user(username)?, password };

@@ -129,6 +129,7 @@ pub mod testing;
 #[doc(inline)]
 pub use access_tokens_runtime::{
     Context, DecodeDetail, DecodeKind, Error, Expiry, InvalidReason, RawBody, RetryPolicy, Secret,
+    TlsError, TransportError,
 };
 /// Re-exported for `add_root_certificate` on every builder, so that trusting a private
 /// certificate authority needs no other dependency.

@@ -38,8 +38,9 @@ pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
 }
 
-/// How the session token travels on each request.
+/// How the session token travels on each request. A later release may add a variant.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SessionTransport {
     /// `Authorization: token <session>`.
     #[default]
@@ -72,6 +73,14 @@ impl Login {
     /// Logs in with a personal access token.
     pub fn personal_access_token(token: impl Into<Secret>) -> Self {
         Self::PersonalAccessToken(token.into())
+    }
+
+    /// The password or token this login sends.
+    fn secret(&self) -> &Secret {
+        match self {
+            Self::Password { password, .. } => password,
+            Self::PersonalAccessToken(token) => token,
+        }
     }
 
     fn into_request(self) -> Result<generated::types::LoginRequest, Error> {
@@ -147,15 +156,19 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
-        let body = login.into_request()?;
         let (base_url, connection) = self.core.connect()?;
-        let anonymous = generated::Client::new_with_client(
-            base_url,
-            connection.http.clone(),
-            connection.context(),
-        );
-        let session = anonymous.login(&body).await?;
-        self.client(session.token)
+        let context = connection.context().redacting(login.secret());
+        let body = login.into_request()?;
+        let anonymous =
+            generated::Client::new_with_client(base_url, connection.http.clone(), context);
+        let session = anonymous.login(&body).await?.token;
+        // The server has started a session: if this client cannot send it, hand it back.
+        self.client(session.clone()).map_err(|error| match error {
+            Error::InvalidInput { field, reason } => {
+                Error::UnusableCredential { operation: "login", field, reason, credential: session }
+            }
+            other => other,
+        })
     }
 
     /// The client carrying `session`, on the builder's connection.
@@ -173,7 +186,7 @@ impl ClientBuilder {
             }
         };
         let value = checks::header_value("session token", value)?;
-        let context = connection.context().with_secret_header(name, value);
+        let context = connection.context().with_secret_header(name, value).redacting(&session);
         let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
         Ok(Client { api, session })
     }

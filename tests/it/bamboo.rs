@@ -38,7 +38,7 @@ fn all_ops() -> Vec<Op> {
 }
 
 fn new_token() -> NewToken {
-    NewToken { name: "informational name".into(), read: true, change: false }
+    NewToken::new("informational name").with_read(true)
 }
 
 fn updated_token() -> Token {
@@ -273,4 +273,31 @@ async fn hostile_responses_give_typed_errors_and_keep_bodies() {
             .unwrap()
     })
     .await;
+}
+
+/// Tomcat reads what follows a `;` in a path segment as a path parameter, and `=`, `,` and
+/// `&` are reserved too: a uuid holding them reaches the server percent-encoded, as one
+/// segment, and the body keeps it as it is.
+#[tokio::test]
+async fn reserved_characters_in_a_uuid_are_percent_encoded_in_the_path() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(|request: &wiremock::Request| {
+            ResponseTemplate::new(200).set_body_raw(request.body.clone(), "application/json")
+        })
+        .mount(&server)
+        .await;
+    let client = client_for(&server, PluginVersion::V1_5OrLater);
+    let uuid = "a;jsessionid=x,y&z/ü";
+    let token = Token { uuid: Secret::new(uuid), ..updated_token() };
+
+    let updated = client.update_token(&token).await.unwrap();
+    assert_eq!(updated.uuid.expose_secret(), uuid);
+    let request = only_request(&server).await;
+    assert_eq!(
+        request.url.path(),
+        "/bamboo/rest/agent-config/1.0/tokens/a%3Bjsessionid%3Dx%2Cy%26z%2F%C3%BC"
+    );
+    let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["uuid"], uuid);
 }

@@ -99,6 +99,7 @@ impl Operation for Op {
             Op::Password => ("POST", "/api/authenticate/userpass"),
             Op::Ldap => ("POST", "/api/authenticate/ldap"),
             Op::Provider => ("POST", "/api/authenticate/github"),
+            other => unreachable!("no route for {other:?}"),
         };
         (method, path.to_owned())
     }

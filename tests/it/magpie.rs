@@ -55,6 +55,8 @@ const ALL_OPS: [Op; 10] = [
 
 const TOKEN_ID: &str = "tok-42";
 const SERVICE_ACCOUNT: &str = "svc@example.com";
+/// The service account as a path segment: everything but the unreserved characters encoded.
+const SERVICE_ACCOUNT_SEGMENT: &str = "svc%40example.com";
 const DESCRIPTION: &str = "CI deploy key \"prod\"\nline two: ünïcode";
 
 impl Operation for Op {
@@ -69,9 +71,11 @@ impl Operation for Op {
             Op::Enable => ("PUT", format!("/access-token/{TOKEN_ID}/status/false")),
             Op::Describe => ("PUT", format!("/access-token/{TOKEN_ID}/description")),
             Op::Delete => ("DELETE", format!("/access-token/{TOKEN_ID}")),
-            Op::ServiceList => ("GET", format!("/access-token/user/{SERVICE_ACCOUNT}")),
-            Op::ServiceCreate => ("POST", format!("/access-token/user/{SERVICE_ACCOUNT}")),
-            Op::ServiceRotate => ("POST", format!("/access-token/rotate/{SERVICE_ACCOUNT}")),
+            Op::ServiceList => ("GET", format!("/access-token/user/{SERVICE_ACCOUNT_SEGMENT}")),
+            Op::ServiceCreate => ("POST", format!("/access-token/user/{SERVICE_ACCOUNT_SEGMENT}")),
+            Op::ServiceRotate => {
+                ("POST", format!("/access-token/rotate/{SERVICE_ACCOUNT_SEGMENT}"))
+            }
         };
         (method, format!("{PREFIX}{rest}"))
     }
@@ -124,6 +128,7 @@ async fn check_wire(transport: SessionTransport) {
         let (authorization, cookie) = match transport {
             SessionTransport::Header => (Some(format!("token {SESSION}")), None),
             SessionTransport::Cookie => (None, Some(format!("token={SESSION}"))),
+            other => unreachable!("no test for {other:?}"),
         };
         assert_eq!(header(&request, "authorization"), authorization.as_deref(), "{op:?}");
         assert_eq!(header(&request, "cookie"), cookie.as_deref(), "{op:?}");
@@ -274,6 +279,7 @@ async fn login_with_a_password_sends_it_once_and_uses_the_session_afterwards() {
             SessionTransport::Cookie => {
                 assert_eq!(header(&next, "cookie"), Some(&*format!("token={SESSION}")));
             }
+            other => unreachable!("no test for {other:?}"),
         }
     }
 }
@@ -380,7 +386,9 @@ async fn user_names_and_ids_are_percent_encoded_as_one_path_segment() {
     Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
     let client = client_for(&server, SessionTransport::Header);
     let cases = [
-        ("svc@example.com", "/api/magpie/access-token/user/svc@example.com"),
+        ("svc@example.com", "/api/magpie/access-token/user/svc%40example.com"),
+        ("a;b=c,d&e+f", "/api/magpie/access-token/user/a%3Bb%3Dc%2Cd%26e%2Bf"),
+        ("a-b.c_d~e", "/api/magpie/access-token/user/a-b.c_d~e"),
         ("svc account", "/api/magpie/access-token/user/svc%20account"),
         ("a/b?c#d%e", "/api/magpie/access-token/user/a%2Fb%3Fc%23d%25e"),
         ("ünï", "/api/magpie/access-token/user/%C3%BCn%C3%AF"),
@@ -601,4 +609,29 @@ async fn hostile_responses_give_typed_errors_and_keep_bodies() {
             .unwrap()
     })
     .await;
+}
+
+/// A session the server returns that cannot travel in a cookie (a space, `;`, non-ASCII) is
+/// handed back in the error, not lost, and not printed.
+#[tokio::test]
+async fn a_session_that_cannot_travel_in_a_cookie_is_handed_back() {
+    for session in ["has space", "semi;colon", "ünïcode"] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/api/magpie/login"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "token": session })))
+            .mount(&server)
+            .await;
+        let error = Client::builder(format!("{}{PREFIX}", server.uri()))
+            .session_transport(SessionTransport::Cookie)
+            .login(Login::password("ada@example.com", PASSWORD))
+            .await
+            .unwrap_err();
+        let Error::UnusableCredential { operation, field, .. } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!((*operation, *field), ("login", "session token"));
+        assert_eq!(error.credential().map(Secret::expose_secret), Some(session));
+        assert_never_printed(session, &[error.to_string(), format!("{error:?}")]);
+    }
 }

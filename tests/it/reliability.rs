@@ -75,7 +75,7 @@ async fn calls_that_create_rotate_log_in_or_revoke_are_never_retried() {
     let magpie = magpie_at(&url).session_token("s").unwrap();
     let bamboo = bamboo::Client::builder(&url).retry(FAST).basic_auth("a", "b").unwrap();
     let entuity = entuity::Client::builder(&url).retry(FAST).basic_auth("a", "b").unwrap();
-    let new_bamboo = bamboo::NewToken { name: "n".into(), read: true, change: false };
+    let new_bamboo = bamboo::NewToken::new("n").with_read(true);
     let new_entuity = entuity::NewAccessToken::for_user_id(1);
     sent_once(&server, "magpie login", magpie_at(&url).login(magpie::Login::password("u", "p")))
         .await;
@@ -513,4 +513,180 @@ fn a_root_certificate_that_is_not_a_certificate_is_refused_at_build() {
     assert_eq!(error.to_string(), "cannot set up TLS");
     let source = std::error::Error::source(&error).expect("rustls's reason");
     assert!(!source.to_string().is_empty());
+}
+
+/// Answers 401 with a message that quotes every credential the request carried: its
+/// `Authorization`, `Cookie` and `X-Auth-Token` headers and its body, as servers that say what
+/// they rejected do.
+struct EchoingServer;
+
+impl wiremock::Respond for EchoingServer {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let quoted: Vec<String> = ["authorization", "cookie", "x-auth-token"]
+            .iter()
+            .filter_map(|name| {
+                Some(format!("{name}: {}", request.headers.get(*name)?.to_str().ok()?))
+            })
+            .chain([String::from_utf8_lossy(&request.body).into_owned()])
+            .collect();
+        let message = format!("rejected credential {}", quoted.join(" "));
+        ResponseTemplate::new(401).set_body_json(json!({ "error": message }))
+    }
+}
+
+/// No credential the SDK sent reaches an error's `Display`, `Debug` or vendor message when
+/// the server quotes it back: Magpie's session (header and cookie) and login password, HTTP
+/// basic (Bamboo, Entuity; the password and its encoding), Insight.io's `X-Auth-Token`,
+/// session cookie and password.
+#[tokio::test]
+async fn a_credential_the_server_echoes_is_never_printed() {
+    use base64::Engine as _;
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(EchoingServer).mount(&server).await;
+    let url = server.uri();
+    let basic = base64::engine::general_purpose::STANDARD.encode("admin:b4s1c-p4ss");
+    let session = "m4gp13-s3ss10n";
+    let cookie = "id=1ns1ght-c00k13; PLAY_SESSION=pl4y-s3ss10n";
+    let magpie = |transport| magpie_at(&url).session_transport(transport).session_token(session);
+    let errors: Vec<(&str, Vec<&str>, Error)> = vec![
+        (
+            "magpie header",
+            vec![session],
+            magpie(magpie::SessionTransport::Header).unwrap().list_tokens().await.unwrap_err(),
+        ),
+        (
+            "magpie cookie",
+            vec![session],
+            magpie(magpie::SessionTransport::Cookie).unwrap().list_tokens().await.unwrap_err(),
+        ),
+        (
+            "magpie login",
+            vec!["l0g1n-p4ss"],
+            magpie_at(&url).login(magpie::Login::password("ada", "l0g1n-p4ss")).await.unwrap_err(),
+        ),
+        (
+            "bamboo basic",
+            vec!["b4s1c-p4ss", &basic],
+            bamboo::Client::builder(&url)
+                .retry(FAST)
+                .basic_auth("admin", "b4s1c-p4ss")
+                .unwrap()
+                .list_tokens()
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "entuity basic",
+            vec!["b4s1c-p4ss", &basic],
+            entuity::Client::builder(&url)
+                .retry(FAST)
+                .basic_auth("admin", "b4s1c-p4ss")
+                .unwrap()
+                .list_tokens()
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "insight token",
+            vec!["1ns1ght-t0k3n"],
+            insight::Client::builder(&url)
+                .retry(FAST)
+                .api_token("1ns1ght-t0k3n")
+                .unwrap()
+                .list_tokens()
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "insight cookie",
+            vec!["1ns1ght-c00k13", "pl4y-s3ss10n"],
+            insight::Client::builder(&url)
+                .session_cookie(cookie)
+                .unwrap()
+                .create_token()
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "insight password",
+            vec!["1nsight-p4ss"],
+            insight::Client::builder(&url)
+                .authenticate(insight::Credentials::password("ada", "1nsight-p4ss"))
+                .await
+                .unwrap_err(),
+        ),
+    ];
+    for (style, secrets, error) in errors {
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(401), "{style}");
+        let message = error.vendor_message().unwrap_or_default();
+        assert!(message.starts_with("rejected credential "), "{style}: {message}");
+        assert!(message.contains("[REDACTED]"), "{style}: {message}");
+        for secret in secrets {
+            let printed = [error.to_string(), format!("{error:?}"), message.to_owned()];
+            for text in printed {
+                assert!(!text.contains(secret), "{style}: {secret:?} printed in {text}");
+            }
+        }
+    }
+}
+
+/// An id too long for any URL is refused as input, with nothing sent, rather than reported as
+/// a transport error, which would say that a create or rotate may have reached the server.
+#[tokio::test]
+async fn an_id_longer_than_a_url_can_carry_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    let client = magpie_at(&server.uri()).session_token("s").unwrap();
+    // 70,000 bytes as they are; 40,000 characters that percent-encoding makes 240,000 bytes.
+    for id in ["x".repeat(70_000), "ü".repeat(40_000)] {
+        let error = client.delete(&id).await.unwrap_err();
+        let Error::InvalidInput { field, reason } = &error else { panic!("{error:?}") };
+        assert_eq!((*field, *reason), ("request URL", InvalidReason::TooLong));
+        assert!(error.to_string().contains("nothing was sent"), "{error}");
+        let error = client.service_account(&id).rotate().await.unwrap_err();
+        assert!(matches!(error, Error::InvalidInput { reason: InvalidReason::TooLong, .. }));
+    }
+    // A long id that fits is sent.
+    Mock::given(any()).respond_with(ResponseTemplate::new(204)).mount(&server).await;
+    client.delete(&"x".repeat(60_000)).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+/// Serializing what the SDK returns writes no secret: token lists (Bamboo's uuids, Entuity's
+/// and Insight.io's values) and a created token, as a program would to log or store an
+/// inventory. `Secret::exposed_while` writes them where that is meant; the simulators,
+/// which serialize their answers so, sent the real values.
+#[tokio::test]
+async fn serializing_what_the_sdk_returns_writes_no_secret_unless_asked_to() {
+    use access_tokens::Secret;
+    use access_tokens::testing::{BambooFixture, EntuityFixture, InsightFixture, MagpieFixture};
+
+    let bamboo = BambooFixture::start().await.unwrap();
+    let uuid = bamboo.server.add_token("agent", true, false).uuid;
+    let bamboo_tokens = bamboo.client.list_tokens().await.unwrap();
+    let entuity = EntuityFixture::start().await.unwrap();
+    let entuity_tokens = entuity.client.list_tokens().await.unwrap();
+    let insight = InsightFixture::start().await.unwrap();
+    let insight_tokens = insight.client.list_tokens().await.unwrap();
+    let magpie = MagpieFixture::start().await.unwrap();
+    let created = magpie.client.create_token().await.unwrap();
+
+    let values = [
+        uuid.expose_secret(),
+        entuity_tokens[0].token_value.expose_secret(),
+        insight_tokens[0].api_token.expose_secret(),
+        created.token.expose_secret(),
+    ];
+    let serialized = [
+        serde_json::to_string(&bamboo_tokens).unwrap(),
+        serde_json::to_string(&entuity_tokens).unwrap(),
+        serde_json::to_string(&insight_tokens).unwrap(),
+        serde_json::to_string(&created).unwrap(),
+    ];
+    for (value, json) in values.iter().zip(&serialized) {
+        assert!(!value.is_empty());
+        assert!(!json.contains(value), "{json}");
+        assert!(json.contains("\"[REDACTED]\""), "{json}");
+    }
+    let exposed = Secret::exposed_while(|| serde_json::to_string(&insight_tokens).unwrap());
+    assert!(exposed.contains(values[2]), "{exposed}");
 }

@@ -129,10 +129,8 @@ async fn bamboo_keeps_tokens_and_checks_administrators() {
         let builder = || bamboo::Client::builder(sim.url()).plugin_version(version);
         let client = builder().basic_auth("admin", "pw").unwrap();
 
-        let mut created = client
-            .create_token(&NewToken { name: "drain".into(), read: true, change: false })
-            .await
-            .unwrap();
+        let mut created =
+            client.create_token(&NewToken::new("drain").with_read(true)).await.unwrap();
         let listed = client.list_tokens().await.unwrap();
         assert_eq!(listed, [seeded, created.clone()]);
         created.change = true;

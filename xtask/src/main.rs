@@ -152,4 +152,21 @@ mod tests {
             panic!("{message}");
         }
     }
+
+    /// Both published packages carry the licence texts their manifests declare.
+    #[test]
+    fn both_packages_ship_the_licence_texts() {
+        for package in ["access-tokens", "access-tokens-runtime"] {
+            let output = std::process::Command::new(env!("CARGO"))
+                .current_dir(super::workspace_dir())
+                .args(["package", "--list", "--allow-dirty", "--quiet", "-p", package])
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            let files = String::from_utf8(output.stdout).unwrap();
+            for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+                assert!(files.lines().any(|file| file == licence), "{package}: {files}");
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
-//! Checks of the arguments a vendor module puts into a URL or a header, made before anything
-//! is sent: each failure is an [`Error::InvalidInput`] naming the argument.
+//! The arguments a vendor module puts into a URL or a header: checked before anything is
+//! sent, each failure an [`Error::InvalidInput`] naming the argument, and path segments
+//! encoded.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
@@ -62,6 +64,20 @@ pub fn path_segment<'a>(field: &'static str, value: &'a str) -> Result<&'a str, 
     Err(Error::invalid(field, reason))
 }
 
+/// Every byte but the unreserved characters of RFC 3986 (letters, digits, `-`, `.`, `_`, `~`):
+/// what a path segment may carry as it is. Everything else is percent-encoded, `;` and `=`
+/// included, which Tomcat-based servers (Bamboo) would read as path parameters.
+const RESERVED_IN_SEGMENT: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// `value` as one path segment, every character outside the unreserved set percent-encoded:
+/// what the generated code calls instead of progenitor's `encode_path`, which leaves `;`, `=`,
+/// `,`, `&` and others as they are.
+#[doc(hidden)]
+pub fn encode_path_segment(value: &str) -> String {
+    utf8_percent_encode(value, RESERVED_IN_SEGMENT).to_string()
+}
+
 /// Checks that a value is non-empty.
 #[doc(hidden)]
 pub fn non_empty<'a>(field: &'static str, value: &'a str) -> Result<&'a str, Error> {
@@ -96,5 +112,20 @@ pub fn cookie_token<'a>(field: &'static str, value: &'a str) -> Result<&'a str, 
         Err(Error::invalid(field, InvalidReason::NotCookieSafe))
     } else {
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_path_segment;
+
+    #[test]
+    fn path_segments_keep_only_unreserved_characters() {
+        assert_eq!(encode_path_segment("Az09-._~"), "Az09-._~");
+        assert_eq!(
+            encode_path_segment("a;b=c,d&e/f?g#h%i j"),
+            "a%3Bb%3Dc%2Cd%26e%2Ff%3Fg%23h%25i%20j"
+        );
+        assert_eq!(encode_path_segment("ü@:+!$'()*"), "%C3%BC%40%3A%2B%21%24%27%28%29%2A");
     }
 }

@@ -23,6 +23,9 @@ use crate::secret::Secret;
 #[derive(Clone)]
 pub struct Context {
     headers: HeaderMap,
+    /// Every credential this context sends, whole and in the parts a server might quote: an
+    /// error message from the server shows none of them.
+    secrets: Vec<Secret>,
     policy: Arc<Policy>,
 }
 
@@ -39,21 +42,42 @@ pub(crate) struct Policy {
 impl Context {
     /// A context with no credentials yet.
     pub(crate) fn new(policy: Arc<Policy>) -> Self {
-        Self { headers: HeaderMap::new(), policy }
+        Self { headers: HeaderMap::new(), secrets: Vec::new(), policy }
     }
 
-    /// Adds `name: value` to every request, marked sensitive so that no HTTP layer prints it.
+    /// Adds `name: value` to every request, marked sensitive so that no HTTP layer prints it,
+    /// and keeps the value out of every error message. Name the credential inside it (the
+    /// token in `token <session>`) with [`redacting`](Self::redacting) too.
     #[doc(hidden)]
     pub fn with_secret_header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
+        if let Ok(text) = value.to_str() {
+            self.secrets.push(Secret::new(text));
+        }
         value.set_sensitive(true);
         self.headers.insert(name, value);
+        self
+    }
+
+    /// Keeps `secret`, which this context's requests carry (in a header or a body), out of
+    /// every error message made from their responses, where a server may quote it.
+    #[doc(hidden)]
+    pub fn redacting(mut self, secret: &Secret) -> Self {
+        if !secret.expose_secret().is_empty() {
+            self.secrets.push(secret.clone());
+        }
         self
     }
 
     /// Authenticates every request with HTTP basic authentication.
     #[doc(hidden)]
     pub fn with_basic_auth(self, username: &str, password: &Secret) -> Result<Self, Error> {
-        Ok(self.with_secret_header(AUTHORIZATION, basic_auth(username, password)?))
+        let (header, encoded) = basic_auth(username, password)?;
+        Ok(self.with_secret_header(AUTHORIZATION, header).redacting(&encoded).redacting(password))
+    }
+
+    /// The credentials an error message must not show.
+    pub(crate) fn secrets(&self) -> &[Secret] {
+        &self.secrets
     }
 
     /// Makes a request what the vendor expects: adds the context's headers, and states the zero
@@ -84,8 +108,8 @@ impl fmt::Debug for Context {
     }
 }
 
-/// The `Authorization` value for HTTP basic authentication.
-fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
+/// The `Authorization` value for HTTP basic authentication, and the encoded credentials in it.
+fn basic_auth(username: &str, password: &Secret) -> Result<(HeaderValue, Secret), Error> {
     use base64::Engine as _;
     use base64::engine::general_purpose::STANDARD;
     use zeroize::Zeroizing;
@@ -99,9 +123,10 @@ fn basic_auth(username: &str, password: &Secret) -> Result<HeaderValue, Error> {
         }
     }
     let credentials = Secret::new(format!("{username}:{}", password.expose_secret()));
-    // The encoding is as good as the password: zero it once the header value has its copy.
-    let encoded = Zeroizing::new(STANDARD.encode(credentials.expose_secret()));
-    Ok(HeaderValue::try_from(format!("Basic {}", *encoded)).expect("base64 is header-safe"))
+    // The encoding is as good as the password: it is a secret too.
+    let encoded = Secret::new(STANDARD.encode(credentials.expose_secret()));
+    let header = Zeroizing::new(format!("Basic {}", encoded.expose_secret()));
+    Ok((HeaderValue::try_from(header.as_str()).expect("base64 is header-safe"), encoded))
 }
 
 #[cfg(test)]

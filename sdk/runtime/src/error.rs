@@ -4,7 +4,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use crate::secret::RawBody;
+use crate::secret::{RawBody, Secret};
 
 /// Everything that can go wrong in a call, by whether and how the server answered.
 ///
@@ -31,7 +31,7 @@ pub enum Error {
         operation: &'static str,
         /// The HTTP client's error, without the request's URL.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
 
     /// TLS could not be set up: a root certificate given to the builder is not a valid
@@ -40,9 +40,24 @@ pub enum Error {
     // cause shows it once.
     #[error("cannot set up TLS")]
     Tls {
-        /// What rustls reported.
+        /// What the TLS library reported.
         #[source]
-        source: rustls::Error,
+        source: TlsError,
+    },
+
+    /// The server answered with a credential this client cannot send as it is configured (a
+    /// Magpie session that cannot travel in a cookie). The credential is not lost:
+    /// [`Error::credential`] hands it back, e.g. to build a client with another setting.
+    #[error("{operation}: the {field} the server returned {reason}")]
+    UnusableCredential {
+        /// The operation that returned it.
+        operation: &'static str,
+        /// What it is, e.g. `session token`.
+        field: &'static str,
+        /// Why it cannot be sent.
+        reason: InvalidReason,
+        /// The credential itself.
+        credential: Secret,
     },
 
     /// The server answered with a status other than 2xx (redirects to another origin are not
@@ -91,7 +106,10 @@ impl Error {
         match self {
             Self::Api { status, .. } | Self::Decode { status, .. } => Some(*status),
             Self::Transport { source, .. } => source.status(),
-            Self::InvalidInput { .. } | Self::ResponseTooLarge { .. } | Self::Tls { .. } => None,
+            Self::InvalidInput { .. }
+            | Self::ResponseTooLarge { .. }
+            | Self::Tls { .. }
+            | Self::UnusableCredential { .. } => None,
         }
     }
 
@@ -102,7 +120,17 @@ impl Error {
             Self::Transport { .. }
             | Self::InvalidInput { .. }
             | Self::ResponseTooLarge { .. }
-            | Self::Tls { .. } => None,
+            | Self::Tls { .. }
+            | Self::UnusableCredential { .. } => None,
+        }
+    }
+
+    /// The credential the server returned, when this client could not use it
+    /// ([`Error::UnusableCredential`]).
+    pub fn credential(&self) -> Option<&Secret> {
+        match self {
+            Self::UnusableCredential { credential, .. } => Some(credential),
+            _ => None,
         }
     }
 
@@ -129,12 +157,72 @@ impl Error {
             }
             cause = error.source();
         }
-        Self::Transport { operation, source: source.without_url() }
+        Self::Transport { operation, source: TransportError(source.without_url()) }
     }
 
     #[doc(hidden)]
     pub fn invalid(field: &'static str, reason: InvalidReason) -> Self {
         Self::InvalidInput { field, reason }
+    }
+}
+
+/// What the HTTP client reported when no complete response came back, without the request's
+/// URL.
+///
+/// Opaque, so that a major release of the HTTP client is not a breaking change of this crate:
+/// it prints the client's message, and its [`source`](std::error::Error::source) chain leads
+/// to the I/O or TLS error underneath.
+#[derive(Debug)]
+pub struct TransportError(reqwest::Error);
+
+impl TransportError {
+    /// Whether the call timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+
+    /// Whether connecting to the server failed.
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+
+    fn status(&self) -> Option<StatusCode> {
+        self.0.status()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// What the TLS library reported when TLS could not be set up; opaque for the reason
+/// [`TransportError`] is.
+#[derive(Debug)]
+pub struct TlsError(rustls::Error);
+
+impl TlsError {
+    pub(crate) fn new(error: rustls::Error) -> Self {
+        Self(error)
+    }
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }
 
@@ -179,6 +267,9 @@ pub enum InvalidReason {
     NotHostLabel,
     /// It cannot be encoded into the request.
     NotEncodable,
+    /// It makes the request's URL longer than HTTP can carry (64 KiB, fewer characters once
+    /// percent-encoded).
+    TooLong,
     /// It contains `:`, which HTTP basic authentication cannot carry in a user name.
     Colon,
     /// It is a plain `http://` URL to another machine, where credentials could be read on the
@@ -199,7 +290,8 @@ impl fmt::Display for InvalidReason {
             Self::UrlHasCredentials => "must not contain a user name or password",
             Self::UrlHasQueryOrFragment => "must not have a query or fragment",
             Self::NotHostLabel => "must be letters, digits and inner hyphens, at most 63",
-            Self::NotEncodable => "cannot be encoded into the request",
+            Self::NotEncodable => "cannot be encoded into the request; nothing was sent",
+            Self::TooLong => "is longer than a URL can carry (64 KiB); nothing was sent",
             Self::Colon => "must not contain `:`",
             Self::InsecureHttp => {
                 "must use https to send credentials to another machine (or allow_insecure_http)"
@@ -213,6 +305,7 @@ impl fmt::Display for InvalidReason {
 /// Only the position and the kind of failure are kept: the decoder's own message can quote the
 /// offending value, which may be a credential.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecodeDetail {
     /// The line, from 1.
     pub line: usize,

@@ -19,6 +19,7 @@ use crate::context::Context;
 use crate::error::{Error, InvalidReason, ResponseTooLarge};
 use crate::response;
 use crate::retry::retry_wait;
+use crate::secret::Secret;
 
 /// An operation of a vendor's document, as its generated method names it.
 #[derive(Debug, Clone, Copy)]
@@ -42,9 +43,9 @@ pub type Built = Result<reqwest::Request, progenitor_client::Error<()>>;
 /// Any 2xx is decoded, not only the documented one, so that a token the server created is
 /// not lost to a status-code detail; a body that does not decode is kept in the error.
 #[doc(hidden)]
-pub fn json<T: DeserializeOwned>(
-    client: &reqwest::Client,
-    context: &Context,
+pub fn json<'a, T: DeserializeOwned>(
+    client: &'a reqwest::Client,
+    context: &'a Context,
     request: Built,
     operation: &'static Operation,
 ) -> impl Future<Output = Result<T, Error>> {
@@ -53,9 +54,9 @@ pub fn json<T: DeserializeOwned>(
 
 /// Executes an operation whose documented success has no body: any 2xx will do.
 #[doc(hidden)]
-pub fn empty(
-    client: &reqwest::Client,
-    context: &Context,
+pub fn empty<'a>(
+    client: &'a reqwest::Client,
+    context: &'a Context,
     request: Built,
     operation: &'static Operation,
 ) -> impl Future<Output = Result<(), Error>> {
@@ -68,29 +69,47 @@ pub fn empty(
 /// Built from combinators rather than as an `async` block: an async block keeps what it
 /// captures for as long as it runs, so the unstarted sending future, and then the response,
 /// would each be held twice, and every call's future is copied into its caller's as it starts.
-fn call<T, Mapped>(
-    client: &reqwest::Client,
-    context: &Context,
+fn call<'a, T, Mapped>(
+    client: &'a reqwest::Client,
+    context: &'a Context,
     request: Built,
     operation: &'static Operation,
-    map: impl FnOnce(&'static str, reqwest::Response) -> Mapped,
+    map: impl FnOnce(&'static str, reqwest::Response, &'a [Secret]) -> Mapped,
 ) -> impl Future<Output = Result<T, Error>>
 where
     Mapped: Future<Output = Result<T, Error>>,
 {
-    let Ok(request) = request else { return Either::Left(ready(Err(not_sent()))) };
+    let request = match request {
+        Ok(request) if request.url().as_str().len() > MAX_URL_BYTES => {
+            Err(Error::invalid("request URL", InvalidReason::TooLong))
+        }
+        Ok(request) => Ok(request),
+        Err(_) => Err(not_sent()),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(error) => return Either::Left(ready(Err(error))),
+    };
     let sent = send(client, context, request, operation).then(move |(sent, slot)| match sent {
-        Ok(response) => Either::Left(map(operation.id, response).map(move |mapped| {
-            drop(slot);
-            mapped
-        })),
+        Ok(response) => {
+            Either::Left(map(operation.id, response, context.secrets()).map(move |mapped| {
+                drop(slot);
+                mapped
+            }))
+        }
+        // reqwest found the request unsendable before sending it (a URL it cannot convert).
+        Err(source) if source.is_builder() => Either::Right(ready(Err(not_sent()))),
         Err(source) => Either::Right(ready(Err(Error::transport(operation.id, source)))),
     });
     Either::Right(sent)
 }
 
-/// A request the generated code could not build; progenitor's message is dropped because it
-/// may quote the value.
+/// The longest URL HTTP requests can carry here: the `http` crate's limit on a URI, which
+/// reqwest converts each URL into as it sends.
+const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
+/// A request the generated code could not build, or reqwest could not send; nothing was sent.
+/// progenitor's and reqwest's messages are dropped because they may quote the value.
 fn not_sent() -> Error {
     Error::invalid("request", InvalidReason::NotEncodable)
 }

@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 
 use crate::checks;
 use crate::context::{Context, Policy};
-use crate::error::{Error, InvalidReason};
+use crate::error::{Error, InvalidReason, TlsError};
 use crate::retry::RetryPolicy;
 
 /// How a client talks HTTP, as set on its builder.
@@ -101,10 +101,10 @@ fn tls_config(extra_roots: Vec<CertificateDer<'static>>) -> Result<rustls::Clien
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
     let verifier =
         rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-            .map_err(|source| Error::Tls { source })?;
+            .map_err(|source| Error::Tls { source: TlsError::new(source) })?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|source| Error::Tls { source })?
+        .map_err(|source| Error::Tls { source: TlsError::new(source) })?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();

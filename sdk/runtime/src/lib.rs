@@ -41,7 +41,7 @@ pub mod secret;
 pub mod time;
 
 pub use context::Context;
-pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason};
+pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason, TlsError, TransportError};
 pub use retry::RetryPolicy;
 pub use secret::{RawBody, Secret};
 pub use time::Expiry;

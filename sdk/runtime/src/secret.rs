@@ -1,6 +1,7 @@
 //! Credentials that must never be printed.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -13,9 +14,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// it. Every field the vendor documents mark as a credential (`format: password`) has this type,
 /// in the hand-written and in the generated layer alike.
 ///
-/// `Serialize` writes the plain value, because request bodies such as a login must carry it.
+/// `Serialize` writes `"[REDACTED]"`, so that serializing what the SDK returns (a token list
+/// written to a log or an inventory) writes no credential. Request bodies, which must carry
+/// the value, are serialized inside [`Secret::exposed_while`], and so is anything a caller
+/// decides to store with its secrets, in code that says so.
 #[derive(Clone)]
 pub struct Secret(SecretString);
+
+/// What a [`Secret`] serializes as outside [`Secret::exposed_while`].
+pub const REDACTED: &str = "[REDACTED]";
+
+thread_local! {
+    /// Whether this thread is inside [`Secret::exposed_while`].
+    static EXPOSED: Cell<bool> = const { Cell::new(false) };
+}
 
 impl Secret {
     /// Wraps a credential.
@@ -26,6 +38,31 @@ impl Secret {
     /// The credential itself. Keep what you do with it out of logs.
     pub fn expose_secret(&self) -> &str {
         self.0.expose_secret()
+    }
+
+    /// Runs `f` with every `Secret` serializing as its value, on this thread only; outside it,
+    /// secrets serialize as [`REDACTED`]. The SDK builds request bodies this way; use it where
+    /// you mean to write secrets, e.g. to a credential store:
+    ///
+    /// ```
+    /// # use access_tokens_runtime as access_tokens;
+    /// use access_tokens::Secret;
+    ///
+    /// let token = Secret::new("t0k3n");
+    /// assert_eq!(serde_json::to_string(&token).unwrap(), r#""[REDACTED]""#);
+    /// let stored = Secret::exposed_while(|| serde_json::to_string(&token)).unwrap();
+    /// assert_eq!(stored, r#""t0k3n""#);
+    /// ```
+    pub fn exposed_while<T>(f: impl FnOnce() -> T) -> T {
+        /// Puts the flag back as it was, also when `f` panics.
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                EXPOSED.set(self.0);
+            }
+        }
+        let _restore = Restore(EXPOSED.replace(true));
+        f()
     }
 }
 
@@ -60,7 +97,11 @@ impl Eq for Secret {}
 
 impl Serialize for Secret {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.expose_secret())
+        if EXPOSED.get() {
+            serializer.serialize_str(self.expose_secret())
+        } else {
+            serializer.serialize_str(REDACTED)
+        }
     }
 }
 
@@ -147,11 +188,18 @@ mod tests {
     }
 
     #[test]
-    fn secrets_serialize_as_their_value_for_request_bodies() {
-        let json = serde_json::to_string(&Secret::new("p@ss")).unwrap();
+    fn secrets_serialize_redacted_unless_exposed_for_a_request_body() {
+        let secret = Secret::new("p@ss");
+        assert_eq!(serde_json::to_string(&secret).unwrap(), r#""[REDACTED]""#);
+        let json = Secret::exposed_while(|| serde_json::to_string(&secret)).unwrap();
         assert_eq!(json, r#""p@ss""#);
         let back: Secret = serde_json::from_str(&json).unwrap();
         assert_eq!(back.expose_secret(), "p@ss");
+        // Only inside the closure, and back to redacted after a panic in it.
+        assert_eq!(serde_json::to_string(&secret).unwrap(), r#""[REDACTED]""#);
+        let panicked = std::panic::catch_unwind(|| Secret::exposed_while(|| panic!("inside")));
+        assert!(panicked.is_err());
+        assert_eq!(serde_json::to_string(&secret).unwrap(), r#""[REDACTED]""#);
     }
 
     #[test]

@@ -53,6 +53,8 @@ use serde::Serialize;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::Secret;
+
 #[cfg(feature = "bamboo")]
 pub use bamboo::Bamboo;
 #[cfg(feature = "entuity")]
@@ -95,7 +97,9 @@ struct Reply {
 
 impl Reply {
     fn json(status: u16, body: &impl Serialize) -> Self {
-        Self { status, body: serde_json::to_vec(body).expect("generated types serialize") }
+        // A simulator answers with the secrets themselves, as the vendor's server does.
+        let body = Secret::exposed_while(|| serde_json::to_vec(body));
+        Self { status, body: body.expect("generated types serialize") }
     }
 
     fn empty(status: u16) -> Self {

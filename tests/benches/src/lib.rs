@@ -476,7 +476,7 @@ impl Clients {
             (Vendor::Magpie, Op::Create) => self.magpie.create_token().await.map(drop),
             (Vendor::Bamboo, Op::List) => self.bamboo.list_tokens().await.map(drop),
             (Vendor::Bamboo, Op::Create) => {
-                let token = bamboo::NewToken { name: "bench".into(), read: true, change: false };
+                let token = bamboo::NewToken::new("bench").with_read(true);
                 self.bamboo.create_token(&token).await.map(drop)
             }
             (Vendor::Entuity, Op::List) => self.entuity.list_tokens().await.map(drop),
