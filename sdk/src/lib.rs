@@ -63,16 +63,20 @@
 //! Entuity, `X-Auth-Token` or a session cookie for Insight.io. Header values are marked
 //! sensitive. The SDK's HTTP client follows redirects only within the base URL's origin, so
 //! credentials never reach a host you did not name; refuses plain `http://` to other machines
-//! unless allowed; and times out after 10 s connecting and 30 s per call.
+//! unless allowed; and times out after 10 s connecting and 30 s per call. It goes through the
+//! environment's proxy (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`) or the builder's `proxy`,
+//! and presents a `client_certificate` to servers that require mutual TLS.
 //!
 //! # Errors
 //!
 //! Every call returns [`Error`], which says whether the request was sent and how the server
 //! answered: [`Error::InvalidInput`] (refused before sending: empty ids, `.`/`..`, credentials
-//! that cannot go in a header, bad URLs), [`Error::Transport`] (no complete response;
-//! [`Error::is_timeout`]), [`Error::Api`] (any non-2xx status, with the vendor's message where
-//! its body has one and the raw body), [`Error::Decode`] (a success whose body does not match
-//! the document) and [`Error::ResponseTooLarge`].
+//! that cannot go in a header, bad URLs, URLs too long to send), [`Error::Transport`] (no
+//! complete response; [`Error::is_timeout`]), [`Error::Api`] (any non-2xx status, with the
+//! vendor's message where its body has one, credentials it quotes redacted, and the raw body),
+//! [`Error::Decode`] (a success whose body does not match the document),
+//! [`Error::UnusableCredential`] and [`Error::ResponseTooLarge`]. The generated clients
+//! (`<vendor>::generated`) return the same `Error`.
 //!
 //! Reads and idempotent writes are retried on connection failures, 429 and 502–504, with
 //! backoff and `Retry-After` ([`RetryPolicy`]); calls that create, rotate, log in or revoke are
@@ -82,8 +86,10 @@
 //! # Secrets
 //!
 //! Passwords, session tokens and token values are [`Secret`]s, in the facades and in the
-//! generated types alike: `Debug` prints `Secret([REDACTED])`, there is no `Display`, and the
-//! memory is zeroed on drop. No error message contains a credential or a response body. A
+//! generated types alike: `Debug` prints `Secret([REDACTED])`, there is no `Display`, the
+//! memory is zeroed on drop, and serializing one writes `"[REDACTED]"` unless your code asks
+//! for the value with [`Secret::exposed_while`]. No error message contains a credential or a
+//! response body. A
 //! token that the server shows once is never lost: if its response does not match the
 //! document, [`Error::body`] still holds it, as a [`RawBody`] that prints only its length.
 //!
@@ -108,7 +114,7 @@ mod macros;
 // The vendor-independent code is the crate `access-tokens-runtime`, so that a document edit,
 // which regenerates and recompiles this crate, does not recompile it. The generated code and
 // the vendor modules name it by these paths.
-use access_tokens_runtime::{builder, checks, execute, time};
+use access_tokens_runtime::{builder, checks, execute, http_client, time};
 
 #[cfg(feature = "bamboo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bamboo")))]
@@ -131,9 +137,10 @@ pub use access_tokens_runtime::{
     Context, DecodeDetail, DecodeKind, Error, Expiry, InvalidReason, RawBody, RetryPolicy, Secret,
     TlsError, TransportError,
 };
-/// Re-exported for `add_root_certificate` on every builder, so that trusting a private
-/// certificate authority needs no other dependency.
-pub use rustls_pki_types::{CertificateDer, pem::PemObject};
+/// Re-exported for `add_root_certificate` and `client_certificate` on every builder, so that
+/// trusting a private certificate authority or presenting a client certificate needs no other
+/// dependency.
+pub use rustls_pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

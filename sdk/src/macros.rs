@@ -71,6 +71,51 @@ macro_rules! http_settings {
             self.core.http_mut().root_certificates.push(certificate);
             self
         }
+
+        /// Sends every request through the HTTP proxy at `url` (`http://proxy.example:3128`),
+        /// instead of the environment's. For an `https` base URL the proxy is asked to
+        /// `CONNECT` to the server's host and port, and sees nothing of the requests: no path,
+        /// header or credential. Default: the environment's `HTTPS_PROXY` (for `https`) or
+        /// `HTTP_PROXY` (for `http`), or `ALL_PROXY`, except for the hosts `NO_PROXY` lists.
+        pub fn proxy(mut self, url: impl Into<String>) -> Self {
+            self.core.http_mut().proxy = crate::http_client::Proxy::Url(url.into());
+            self
+        }
+
+        /// Authenticates to the proxy set with [`proxy`](Self::proxy) with HTTP basic
+        /// credentials (`Proxy-Authorization`); without one, finishing the builder is
+        /// [`InvalidReason::WithoutProxy`](crate::InvalidReason::WithoutProxy). A proxy from
+        /// the environment takes them in its URL (`http://user:password@proxy.example:3128`).
+        pub fn proxy_credentials(
+            mut self,
+            username: impl Into<String>,
+            password: impl Into<crate::Secret>,
+        ) -> Self {
+            self.core.http_mut().proxy_credentials = Some((username.into(), password.into()));
+            self
+        }
+
+        /// Sends every request directly, whatever the environment's proxy variables say.
+        pub fn no_proxy(mut self) -> Self {
+            self.core.http_mut().proxy = crate::http_client::Proxy::None;
+            self
+        }
+
+        /// Presents a client certificate to servers that ask for one (mutual TLS): the
+        /// certificate `chain`, the client's own first, and its private `key`, read from PEM
+        /// files with [`PemObject`](crate::PemObject), e.g.
+        /// `CertificateDer::pem_file_iter(path)` and `PrivateKeyDer::from_pem_file(path)`.
+        /// A key that does not match the certificate is [`Error::Tls`](crate::Error::Tls)
+        /// when the client is built.
+        pub fn client_certificate(
+            mut self,
+            chain: Vec<crate::CertificateDer<'static>>,
+            key: crate::PrivateKeyDer<'static>,
+        ) -> Self {
+            self.core.http_mut().client_certificate =
+                Some(crate::http_client::ClientCertificate { chain, key });
+            self
+        }
     };
 }
 pub(crate) use http_settings;

@@ -458,6 +458,12 @@ impl CountingProxy {
 /// A loopback HTTPS server with a certificate from the test-only CA in `fixtures/tls`,
 /// answering every request with an empty JSON list.
 async fn tls_server() -> String {
+    tls_server_with(false).await
+}
+
+/// [`tls_server`], requiring a client certificate from `fixtures/tls/client-ca.pem` when
+/// `client_certificates` is set.
+async fn tls_server_with(client_certificates: bool) -> String {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
     use tokio::io::AsyncWriteExt;
@@ -466,13 +472,25 @@ async fn tls_server() -> String {
     let certificate =
         CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/server.pem")).unwrap();
     let key = PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).unwrap();
-    let provider = tokio_rustls::rustls::crypto::ring::default_provider();
-    let config = ServerConfig::builder_with_provider(provider.into())
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![certificate], key)
         .unwrap();
+    let config = if client_certificates {
+        let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+        let ca = include_bytes!("../fixtures/tls/client-ca.pem");
+        roots.add(CertificateDer::from_pem_slice(ca).unwrap()).unwrap();
+        let verifier = tokio_rustls::rustls::server::WebPkiClientVerifier::builder_with_provider(
+            roots.into(),
+            provider,
+        )
+        .build()
+        .unwrap();
+        config.with_client_cert_verifier(verifier)
+    } else {
+        config.with_no_client_auth()
+    };
+    let config = config.with_single_cert(vec![certificate], key).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -689,4 +707,189 @@ async fn serializing_what_the_sdk_returns_writes_no_secret_unless_asked_to() {
     }
     let exposed = Secret::exposed_while(|| serde_json::to_string(&insight_tokens).unwrap());
     assert!(exposed.contains(values[2]), "{exposed}");
+}
+
+/// A server that requires a client certificate refuses a client without one, and answers the
+/// one that presents the certificate its authority signed. A key that does not fit the
+/// certificate is refused when the client is built.
+#[tokio::test]
+async fn a_client_certificate_is_presented_to_a_server_that_requires_one() {
+    use access_tokens::{CertificateDer, PemObject, PrivateKeyDer};
+    let url = tls_server_with(true).await;
+    let ca = CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/ca.pem")).unwrap();
+    let chain = || {
+        vec![CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/client.pem")).unwrap()]
+    };
+    let key =
+        || PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/client.key")).unwrap();
+
+    let without = magpie_at(&url).add_root_certificate(ca.clone()).session_token("s").unwrap();
+    let error = without.list_tokens().await.unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "refused without a certificate: {error:?}");
+
+    let builder =
+        magpie_at(&url).add_root_certificate(ca.clone()).client_certificate(chain(), key());
+    assert!(!format!("{builder:?}").contains("PrivateKey"), "{builder:?}");
+    let with = builder.session_token("s").unwrap();
+    assert!(with.list_tokens().await.unwrap().is_empty());
+
+    let server_key =
+        PrivateKeyDer::from_pem_slice(include_bytes!("../fixtures/tls/server.key")).unwrap();
+    let error = magpie_at(&url).client_certificate(chain(), server_key).session_token("s");
+    assert!(matches!(error, Err(Error::Tls { .. })), "{error:?}");
+}
+
+/// What a loopback proxy saw: each connection's bytes from the client, in plain text as they
+/// arrived (for a tunnel, the `CONNECT` head and then the TLS records).
+#[derive(Clone, Default)]
+struct Seen(Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+
+impl Seen {
+    fn connections(&self) -> Vec<String> {
+        let seen = self.0.lock().unwrap();
+        seen.iter().map(|bytes| String::from_utf8_lossy(bytes).into_owned()).collect()
+    }
+}
+
+/// A loopback HTTP proxy that records what clients send it: it answers a plain request itself
+/// (an empty JSON list), and tunnels a `CONNECT` to the address it names.
+async fn recording_proxy() -> (String, Seen) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Seen::default();
+    let recorder = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let seen = recorder.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    let Ok(n @ 1..) = client.read(&mut buffer).await else { return };
+                    head.extend_from_slice(&buffer[..n]);
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let connection = {
+                    let mut seen = seen.0.lock().unwrap();
+                    seen.push(head);
+                    seen.len() - 1
+                };
+                let Some(target) = text.strip_prefix("CONNECT ").and_then(|t| t.split(' ').next())
+                else {
+                    let _ = client.write_all(&raw_response(200, 2, b"[]")).await;
+                    return;
+                };
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else { return };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let (mut from_client, mut to_client) = client.split();
+                let (mut from_upstream, mut to_upstream) = upstream.split();
+                let upward = async {
+                    while let Ok(n @ 1..) = from_client.read(&mut buffer).await {
+                        seen.0.lock().unwrap()[connection].extend_from_slice(&buffer[..n]);
+                        if to_upstream.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                let downward = tokio::io::copy(&mut from_upstream, &mut to_client);
+                let _ = tokio::join!(upward, downward);
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// A proxy set on the builder carries every request, with its credentials; over plain
+/// `http` it sees the request itself. Proxy credentials without a proxy are refused.
+#[tokio::test]
+async fn a_proxy_set_on_the_builder_carries_every_request_with_its_credentials() {
+    let (proxy, seen) = recording_proxy().await;
+    // Nothing listens on port 9: the call only succeeds through the proxy.
+    let builder = magpie_at("http://127.0.0.1:9").proxy(&proxy).proxy_credentials("px", "pr0xy-pw");
+    assert!(!format!("{builder:?}").contains("pr0xy-pw"), "{builder:?}");
+    let client = builder.session_token("s3ss10n").unwrap();
+    assert!(client.list_tokens().await.unwrap().is_empty());
+
+    let [request] = &seen.connections()[..] else { panic!("{:?}", seen.connections()) };
+    let request = request.to_ascii_lowercase();
+    assert!(request.starts_with("get http://127.0.0.1:9/api/magpie/access-token http/1.1\r\n"));
+    // px:pr0xy-pw
+    assert!(request.contains("proxy-authorization: basic chg6chiwehktchc=\r\n"), "{request}");
+
+    let error = magpie_at("http://127.0.0.1:9").proxy_credentials("px", "pw").session_token("s");
+    let Err(Error::InvalidInput { field, reason }) = error else { panic!("{error:?}") };
+    assert_eq!((field, reason), ("proxy credentials", InvalidReason::WithoutProxy));
+    let error =
+        magpie_at("http://127.0.0.1:9").proxy("http://px:pw@127.0.0.1:1").session_token("s");
+    assert!(matches!(error, Err(Error::InvalidInput { field: "proxy URL", .. })), "{error:?}");
+}
+
+/// For an `https` server, the proxy is asked to `CONNECT` to its host and port and sees the
+/// proxy credentials, then only TLS: no path, no header, no session.
+#[tokio::test]
+async fn an_https_call_through_a_proxy_shows_the_proxy_a_connect_and_no_credential() {
+    use access_tokens::{CertificateDer, PemObject};
+    let url = tls_server().await;
+    let (proxy, seen) = recording_proxy().await;
+    let ca = CertificateDer::from_pem_slice(include_bytes!("../fixtures/tls/ca.pem")).unwrap();
+    let client = magpie_at(&url)
+        .add_root_certificate(ca)
+        .proxy(&proxy)
+        .proxy_credentials("px", "pr0xy-pw")
+        .session_token("s3ss10n-t0k3n")
+        .unwrap();
+    assert!(client.list_tokens().await.unwrap().is_empty());
+
+    let [tunnel] = &seen.connections()[..] else { panic!("{:?}", seen.connections()) };
+    let port = url.rsplit(':').next().unwrap();
+    assert!(tunnel.starts_with(&format!("CONNECT localhost:{port} HTTP/1.1\r\n")), "{tunnel}");
+    assert!(tunnel.to_ascii_lowercase().contains("proxy-authorization: basic "), "{tunnel}");
+    for hidden in ["s3ss10n-t0k3n", "/api/magpie", "authorization: token"] {
+        assert!(!tunnel.contains(hidden), "the proxy saw {hidden:?}");
+    }
+}
+
+/// The environment's proxy variables are honoured: `HTTP_PROXY` carries an `http` call, and a
+/// host in `NO_PROXY` is reached directly. Environment variables are the process's, so the
+/// calls run in a child process: this test binary, running the ignored test below.
+#[test]
+fn the_environments_proxy_variables_are_honoured() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (proxy, seen) = runtime.block_on(recording_proxy());
+    for (no_proxy, through_proxy) in [("", true), ("127.0.0.1", false)] {
+        let status = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "reliability::calls_under_the_environments_proxy", "--ignored"])
+            .args(["--quiet", "--test-threads", "1"])
+            .env("HTTP_PROXY", &proxy)
+            .env("NO_PROXY", no_proxy)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("ALL_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("no_proxy")
+            .env(CHILD, "1")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.success(), through_proxy, "NO_PROXY={no_proxy:?}");
+        // The first call reached the proxy; the second went past it.
+        let requests = seen.connections();
+        assert_eq!(requests.len(), 1, "NO_PROXY={no_proxy:?}: {requests:?}");
+        assert!(requests[0].starts_with("GET http://127.0.0.1:9/api/magpie/access-token "));
+    }
+}
+
+/// Set in the environment of the child process of the test above.
+const CHILD: &str = "ACCESS_TOKENS_PROXY_TEST_CHILD";
+
+/// Run only by [`the_environments_proxy_variables_are_honoured`], in a child process: a call to
+/// a port where nothing listens, which succeeds only through the environment's proxy.
+#[tokio::test]
+#[ignore = "run by the_environments_proxy_variables_are_honoured, with the proxy variables set"]
+async fn calls_under_the_environments_proxy() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let client = magpie_at("http://127.0.0.1:9").session_token("s").unwrap();
+    client.list_tokens().await.unwrap();
 }

@@ -35,7 +35,8 @@ pub enum Error {
     },
 
     /// TLS could not be set up: a root certificate given to the builder is not a valid
-    /// certificate, or the platform has no root certificates at all.
+    /// certificate, a client certificate's key does not fit it, or the platform has no root
+    /// certificates at all.
     // The source is the reason; it is not repeated here, so that a chain printed cause by
     // cause shows it once.
     #[error("cannot set up TLS")]
@@ -267,6 +268,8 @@ pub enum InvalidReason {
     NotHostLabel,
     /// It cannot be encoded into the request.
     NotEncodable,
+    /// It is given without the setting it belongs to (proxy credentials without a proxy).
+    WithoutProxy,
     /// It makes the request's URL longer than HTTP can carry (64 KiB, fewer characters once
     /// percent-encoded).
     TooLong,
@@ -291,6 +294,7 @@ impl fmt::Display for InvalidReason {
             Self::UrlHasQueryOrFragment => "must not have a query or fragment",
             Self::NotHostLabel => "must be letters, digits and inner hyphens, at most 63",
             Self::NotEncodable => "cannot be encoded into the request; nothing was sent",
+            Self::WithoutProxy => "need a proxy URL set with `proxy`",
             Self::TooLong => "is longer than a URL can carry (64 KiB); nothing was sent",
             Self::Colon => "must not contain `:`",
             Self::InsecureHttp => {
