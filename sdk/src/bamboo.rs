@@ -188,9 +188,16 @@ impl Client {
     pub async fn update_token(&self, token: &Token) -> Result<Token, Error> {
         let uuid = checks::path_segment("uuid", token.uuid.expose_secret())?;
         let xsrf = XsrfCheck::NoCheck;
+        // The uuid is the token's secret, in the path and the body: an error message that
+        // quotes it shows it redacted, as it does the administrator's credentials.
+        let api = generated::Client::new_with_client(
+            self.api.baseurl(),
+            self.api.client().clone(),
+            self.api.inner().clone().redacting(&token.uuid),
+        );
         match self.version {
-            PluginVersion::V1_5OrLater => self.api.update_token(uuid, xsrf, token).await,
-            PluginVersion::Before1_5 => self.api.update_token_before_1_5(uuid, xsrf, token).await,
+            PluginVersion::V1_5OrLater => api.update_token(uuid, xsrf, token).await,
+            PluginVersion::Before1_5 => api.update_token_before_1_5(uuid, xsrf, token).await,
         }
     }
 }

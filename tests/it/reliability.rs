@@ -547,7 +547,7 @@ impl wiremock::Respond for EchoingServer {
             })
             .chain([String::from_utf8_lossy(&request.body).into_owned()])
             .collect();
-        let message = format!("rejected credential {}", quoted.join(" "));
+        let message = format!("rejected credential {} at {}", quoted.join(" "), request.url.path());
         ResponseTemplate::new(401).set_body_json(json!({ "error": message }))
     }
 }
@@ -590,6 +590,21 @@ async fn a_credential_the_server_echoes_is_never_printed() {
                 .basic_auth("admin", "b4s1c-p4ss")
                 .unwrap()
                 .list_tokens()
+                .await
+                .unwrap_err(),
+        ),
+        (
+            "bamboo token uuid, in the path and the body",
+            vec!["b4mb00-uu1d-s3cr3t"],
+            bamboo::Client::builder(&url)
+                .basic_auth("admin", "b4s1c-p4ss")
+                .unwrap()
+                .update_token(&bamboo::Token {
+                    uuid: "b4mb00-uu1d-s3cr3t".into(),
+                    name: "n".into(),
+                    read: true,
+                    change: false,
+                })
                 .await
                 .unwrap_err(),
         ),
@@ -892,4 +907,22 @@ async fn calls_under_the_environments_proxy() {
     }
     let client = magpie_at("http://127.0.0.1:9").session_token("s").unwrap();
     client.list_tokens().await.unwrap();
+}
+
+/// `Error::Transport`'s source is the SDK's own opaque type, not reqwest's (whose next major
+/// release would otherwise be one of this crate), and its chain still leads to the I/O error.
+#[tokio::test]
+async fn a_transport_errors_source_is_opaque_and_leads_to_the_io_error() {
+    let client = magpie_at("http://127.0.0.1:9").retry(RetryPolicy::NEVER).session_token("s");
+    let error = client.unwrap().list_tokens().await.unwrap_err();
+    let Error::Transport { source, .. } = &error else { panic!("{error:?}") };
+    assert!(source.is_connect() && !source.is_timeout() && !error.is_timeout());
+    let mut cause = std::error::Error::source(&error);
+    assert!(cause.is_some_and(|c| c.is::<access_tokens::TransportError>()));
+    let mut reached_io = false;
+    while let Some(error) = cause {
+        reached_io |= error.is::<std::io::Error>();
+        cause = error.source();
+    }
+    assert!(reached_io, "{error:?}");
 }

@@ -8,6 +8,11 @@ use crate::secret::{RawBody, Secret};
 
 /// Everything that can go wrong in a call, by whether and how the server answered.
 ///
+/// The HTTP client's and the TLS library's errors are wrapped in types of this crate
+/// ([`TransportError`], [`TlsError`]); the status is the `http` crate's `StatusCode`, which
+/// reqwest re-exports and every Rust HTTP stack shares: a major release of `http` would be a
+/// major release of this crate.
+///
 /// No variant's `Display` or `Debug` contains a credential or a response body: bodies are kept
 /// in a [`RawBody`], which prints only its length, so that a token the server showed once can
 /// still be recovered with [`Error::body`] when its response did not match the document.
