@@ -137,7 +137,9 @@ impl ClientBuilder {
 
     /// Logs in and finishes with the session token the server returns.
     ///
-    /// Login is never retried: the server may have started a session already.
+    /// Login is never retried: the server may have started a session already. If the session
+    /// it returns cannot travel as this builder sends it (a cookie holds no space, `;` or
+    /// non-ASCII character), the error is [`Error::UnusableCredential`], which holds it.
     ///
     /// ```
     /// # use access_tokens::magpie::{Client, Login};
