@@ -12,6 +12,8 @@
 //! cannot: authentication, input checks, one error type and secret handling. The generated
 //! client stays reachable as `<vendor>::generated` for calls the facade does not wrap.
 //!
+//! [`inventory`] lists the tokens of several vendors' clients at once, as records of one shape.
+//!
 //! Each module is behind a feature of its name, all four on by default; an application that
 //! needs one vendor can compile only that one (`default-features = false, features =
 //! ["magpie"]`). The `schemars` feature derives `schemars::JsonSchema` for the generated types.
@@ -125,6 +127,8 @@ pub mod entuity;
 #[cfg(feature = "insight")]
 #[cfg_attr(docsrs, doc(cfg(feature = "insight")))]
 pub mod insight;
+#[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
+pub mod inventory;
 #[cfg(feature = "magpie")]
 #[cfg_attr(docsrs, doc(cfg(feature = "magpie")))]
 pub mod magpie;

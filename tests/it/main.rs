@@ -3,6 +3,7 @@
 mod bamboo;
 mod entuity;
 mod insight;
+mod inventory;
 mod magpie;
 mod properties;
 mod reliability;

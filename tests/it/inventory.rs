@@ -1,0 +1,214 @@
+//! `access_tokens::inventory`: every vendor's tokens as records of one shape, listed from
+//! several sources at once, over the wire against the simulators.
+
+use std::time::Duration;
+
+use access_tokens::inventory::{
+    AccountKind, Anomaly, Inventory, Moment, Progress, Source, TokenId, Vendor,
+};
+use access_tokens::testing::{BambooFixture, EntuityFixture, Fault, InsightFixture, MagpieFixture};
+use access_tokens::{entuity, magpie};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The four fixtures, with a token for Bamboo and for Magpie's service account besides the
+/// ones they start with.
+struct Fleet {
+    magpie: MagpieFixture,
+    bamboo: BambooFixture,
+    entuity: EntuityFixture,
+    insight: InsightFixture,
+}
+
+impl Fleet {
+    async fn start() -> Self {
+        let fleet = Self {
+            magpie: MagpieFixture::start().await.unwrap(),
+            bamboo: BambooFixture::start().await.unwrap(),
+            entuity: EntuityFixture::start().await.unwrap(),
+            insight: InsightFixture::start().await.unwrap(),
+        };
+        fleet.bamboo.server.add_token("agent drain", true, false);
+        fleet.magpie.admin.service_account("ci@example.com").create().await.unwrap();
+        fleet
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        vec![
+            Source::magpie("magpie ada", self.magpie.client.clone()),
+            Source::magpie_service_account(
+                "magpie ci",
+                self.magpie.admin.clone(),
+                "ci@example.com",
+            ),
+            Source::bamboo("bamboo", self.bamboo.client.clone()),
+            Source::entuity("entuity", self.entuity.client.clone()),
+            Source::insight("insight", self.insight.client.clone()),
+        ]
+    }
+}
+
+#[tokio::test]
+async fn every_vendors_tokens_become_records_of_one_shape() {
+    let fleet = Fleet::start().await;
+    let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
+    assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
+    let sources: Vec<&str> = inventory.records.iter().map(|r| r.source.as_str()).collect();
+    assert_eq!(sources, ["magpie ada", "magpie ci", "bamboo", "entuity", "insight"]);
+    let [ada, ci, bamboo, entuity, insight] = &inventory.records[..] else { unreachable!() };
+
+    assert_eq!(ada.vendor, Vendor::Magpie);
+    assert_eq!(ada.id, Some(TokenId::Vendor(fleet.magpie.token_id.clone())));
+    let account = ada.account.as_ref().unwrap();
+    assert_eq!((account.kind, account.name.as_deref()), (AccountKind::User, None));
+    assert_eq!(ada.enabled, Some(true));
+    assert!(matches!(ada.created, Moment::At(_)), "{:?}", ada.created);
+    assert_eq!(ada.expires, Moment::UNREPORTED);
+    let account = ci.account.as_ref().unwrap();
+    assert_eq!(
+        (account.kind, account.name.as_deref()),
+        (AccountKind::ServiceAccount, Some("ci@example.com"))
+    );
+
+    // Bamboo's uuid is its secret: the id is a fingerprint, the same in every listing.
+    let uuid = fleet.bamboo.server.tokens()[0].uuid.clone();
+    let Some(TokenId::Fingerprint(fingerprint)) = &bamboo.id else { panic!("{:?}", bamboo.id) };
+    assert!(fingerprint.starts_with("sha256:") && fingerprint.len() == 23, "{fingerprint}");
+    assert!(!fingerprint.contains(uuid.expose_secret()));
+    assert_eq!((bamboo.account.as_ref(), bamboo.name.as_deref()), (None, Some("agent drain")));
+    let permissions = bamboo.permissions.unwrap();
+    assert_eq!((permissions.read, permissions.write), (true, false));
+    assert_eq!((&bamboo.created, &bamboo.last_used), (&Moment::UNREPORTED, &Moment::UNREPORTED));
+    let again = Inventory::collect(&fleet.sources()[2..3], 1, |_| {}).await;
+    assert_eq!(again.records[0].id, bamboo.id);
+
+    assert_eq!(entuity.id, Some(TokenId::Vendor(fleet.entuity.token_id.to_string())));
+    assert_eq!(entuity.account.as_ref().unwrap().name.as_deref(), Some("guy2"));
+    // Entuity's 0 is never, for the expiry and the last login.
+    assert_eq!((&entuity.expires, &entuity.last_used), (&Moment::Never, &Moment::Never));
+    assert_eq!((entuity.use_count, entuity.active_sessions), (Some(0), Some(0)));
+
+    assert!(matches!(insight.id, Some(TokenId::Fingerprint(_))));
+    assert_eq!(insight.account.as_ref().unwrap().kind, AccountKind::User);
+    assert!(matches!((&insight.created, &insight.last_used), (Moment::At(_), Moment::At(_))));
+    assert!(inventory.records.iter().all(|record| record.anomalies.is_empty()));
+}
+
+/// Entuity's own example has a token that expires before it was created: flagged, and kept
+/// as sent. Its other token's counts and times are read in seconds.
+#[tokio::test]
+async fn impossible_values_are_flagged_and_units_are_the_vendors() {
+    let server = MockServer::start().await;
+    let example = include_str!("../fixtures/entuity/access_tokens.json");
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(example, "application/json"))
+        .mount(&server)
+        .await;
+    let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
+    let inventory = Inventory::collect(&[Source::entuity("example", client)], 1, |_| {}).await;
+    let [expired_at_birth, used] = &inventory.records[..] else { panic!("{inventory:?}") };
+    assert_eq!(expired_at_birth.anomalies, [Anomaly::ExpiresBeforeCreated]);
+    assert_eq!(expired_at_birth.expires.at(), Some(seconds(1_682_418_245)));
+    assert_eq!(used.expires, Moment::Never);
+    assert_eq!(used.last_used.at(), Some(seconds(1_683_050_000)));
+    assert_eq!((used.use_count, used.active_sessions), (Some(5), Some(2)));
+}
+
+fn seconds(unix: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_secs(unix)
+}
+
+/// A source that answers 500, one whose credentials are refused, and one that times out are
+/// each reported with their error, and every other source's tokens are there.
+#[tokio::test]
+async fn a_failing_source_is_reported_and_loses_none_of_the_others() {
+    let fleet = Fleet::start().await;
+    fleet.entuity.server.inject(Fault::Status(500), 1);
+    let refused = magpie::Client::builder(&fleet.magpie.url).session_token("expired").unwrap();
+    let slow = access_tokens::bamboo::Client::builder(&fleet.bamboo.url)
+        .timeout(Duration::from_millis(200))
+        .basic_auth("admin", "pw")
+        .unwrap();
+    fleet.bamboo.server.inject(Fault::Delay(Duration::from_secs(2)), 1);
+    let mut sources = fleet.sources();
+    sources.remove(2);
+    sources.insert(0, Source::magpie("refused", refused));
+    sources.push(Source::bamboo("slow", slow));
+
+    let inventory = Inventory::collect(&sources, 3, |_| {}).await;
+    let failed: Vec<(&str, Option<u16>, bool)> = inventory
+        .failures
+        .iter()
+        .map(|f| (f.source.as_str(), f.error.status().map(|s| s.as_u16()), f.error.is_timeout()))
+        .collect();
+    assert_eq!(
+        failed,
+        [("refused", Some(401), false), ("entuity", Some(500), false), ("slow", None, true)]
+    );
+    let listed: Vec<&str> = inventory.records.iter().map(|r| r.source.as_str()).collect();
+    assert_eq!(listed, ["magpie ada", "magpie ci", "insight"]);
+    assert_eq!(inventory.failures[1].vendor, Vendor::Entuity);
+}
+
+/// Progress reports each source's start and end with the counts, for a progress bar; with one
+/// source at a time, in order.
+#[tokio::test]
+async fn progress_reports_each_source_with_the_counts() {
+    let fleet = Fleet::start().await;
+    fleet.entuity.server.inject(Fault::Status(500), 1);
+    let mut events = Vec::new();
+    Inventory::collect(&fleet.sources(), 1, |event| {
+        events.push(match event {
+            Progress::Started { source, done, total } => format!("start {source} {done}/{total}"),
+            Progress::Listed { source, tokens, done, total } => {
+                format!("listed {source} {tokens} {done}/{total}")
+            }
+            Progress::Failed { source, error, done, total } => {
+                format!("failed {source} {} {done}/{total}", error.status().unwrap().as_u16())
+            }
+            other => format!("{other:?}"),
+        });
+    })
+    .await;
+    assert_eq!(
+        events,
+        [
+            "start magpie ada 0/5",
+            "listed magpie ada 1 1/5",
+            "start magpie ci 1/5",
+            "listed magpie ci 1 2/5",
+            "start bamboo 2/5",
+            "listed bamboo 1 3/5",
+            "start entuity 3/5",
+            "failed entuity 500 4/5",
+            "start insight 4/5",
+            "listed insight 1 5/5",
+        ]
+    );
+}
+
+/// Serializing an inventory writes no secret of any vendor: token values are redacted in the
+/// vendors' records, and secret ids are fingerprints.
+#[tokio::test]
+async fn a_serialized_inventory_holds_no_secret() {
+    let fleet = Fleet::start().await;
+    let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
+    let json = serde_json::to_string(&inventory).unwrap();
+    let entuity_tokens = fleet.entuity.client.list_tokens().await.unwrap();
+    let insight_tokens = fleet.insight.client.list_tokens().await.unwrap();
+    let secrets = [
+        fleet.bamboo.server.tokens()[0].uuid.expose_secret().to_owned(),
+        entuity_tokens[0].token_value.expose_secret().to_owned(),
+        insight_tokens[0].api_token.expose_secret().to_owned(),
+        fleet.magpie.client.session_token().expose_secret().to_owned(),
+    ];
+    for secret in &secrets {
+        assert!(!json.contains(secret.as_str()), "{json}");
+    }
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let bamboo = &value["records"][2];
+    assert_eq!(bamboo["vendor_record"]["vendor"], "bamboo");
+    assert_eq!(bamboo["vendor_record"]["record"]["uuid"], "[REDACTED]");
+    assert_eq!(bamboo["id"]["kind"], "fingerprint");
+    assert_eq!(value["records"][3]["expires"], serde_json::json!({ "state": "never" }));
+}
