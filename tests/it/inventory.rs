@@ -212,3 +212,74 @@ async fn a_serialized_inventory_holds_no_secret() {
     assert_eq!(bamboo["id"]["kind"], "fingerprint");
     assert_eq!(value["records"][3]["expires"], serde_json::json!({ "state": "never" }));
 }
+
+/// The audit over the wire: the fleet as listed, judged 400 days later. Every token with a
+/// creation time is too old; those that report use are idle (Entuity's never-used one too);
+/// Bamboo's, which reports no times, breaks no rule that needs one.
+#[tokio::test]
+async fn an_audit_of_every_vendor_judges_the_listed_times_at_an_explicit_now() {
+    use access_tokens::inventory::{Policy, Rule, Severity};
+    let fleet = Fleet::start().await;
+    let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
+    let later = std::time::SystemTime::now() + Duration::from_secs(400 * 86_400);
+    let findings = inventory.audit(&Policy::recommended(), later);
+    let mut found: Vec<(&str, Rule)> =
+        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("entuity", Rule::MaxAge),
+            ("entuity", Rule::MaxIdle),
+            ("insight", Rule::MaxAge),
+            ("insight", Rule::MaxIdle),
+            ("magpie ada", Rule::MaxAge),
+            ("magpie ci", Rule::MaxAge),
+        ]
+    );
+    assert!(findings.iter().all(|f| f.severity == Severity::Medium));
+    let entuity = findings
+        .iter()
+        .find(|f| f.rule == Rule::MaxIdle && inventory.records[f.record].vendor == Vendor::Entuity);
+    let message = &entuity.unwrap().message;
+    assert!(message.starts_with("entuity token "), "{message}");
+    assert!(
+        message.contains(" of guy2 (source entuity) was never used, created 400 days ago"),
+        "{message}"
+    );
+    assert!(inventory.audit(&Policy::recommended(), std::time::SystemTime::now()).is_empty());
+}
+
+/// Entuity's own example, audited on the day it was listed: the token that expired before
+/// it was created is expired and impossible; the one that never expires breaks a policy that
+/// requires an expiry, and none that does not.
+#[tokio::test]
+async fn an_audit_flags_expired_impossible_and_never_expiring_tokens() {
+    use access_tokens::inventory::{Policy, Rule, Severity};
+    let server = MockServer::start().await;
+    let example = include_str!("../fixtures/entuity/access_tokens.json");
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(example, "application/json"))
+        .mount(&server)
+        .await;
+    let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
+    let inventory = Inventory::collect(&[Source::entuity("example", client)], 1, |_| {}).await;
+    let findings = inventory
+        .audit(&Policy::default().expired_present().require_expiry(), seconds(1_683_100_000));
+    let found: Vec<(Rule, Severity, usize)> =
+        findings.iter().map(|f| (f.rule, f.severity, f.record)).collect();
+    assert_eq!(
+        found,
+        [
+            (Rule::NoExpiry, Severity::Medium, 1),
+            (Rule::ExpiredButPresent, Severity::Low, 0),
+            (Rule::ImpossibleValues, Severity::Low, 0),
+        ]
+    );
+    assert_eq!(
+        findings[1].message,
+        "entuity token 17 of guy2 (source example) expired 7 days ago and is still present"
+    );
+    let json = serde_json::to_string(&findings).unwrap();
+    assert!(!json.contains("WlT6a0I6gGAc6V6h0XqM"), "{json}");
+}

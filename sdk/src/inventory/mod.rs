@@ -1,5 +1,6 @@
 //! One inventory of the tokens of every product at once: [`Source`]s of any vendor, several per
-//! vendor, listed concurrently; each token a [`TokenRecord`] of one shape.
+//! vendor, listed concurrently; each token a [`TokenRecord`] of one shape; and an
+//! [audit](Inventory::audit) of it against a [`Policy`] at an explicit "now".
 //!
 //! ```
 //! use access_tokens::inventory::{Inventory, Source};
@@ -21,10 +22,16 @@
 //! assert!(inventory.failures.is_empty());
 //! // No secret is written: token values are redacted, secret ids are fingerprints.
 //! let json = serde_json::to_string(&inventory).unwrap();
+//!
+//! use access_tokens::inventory::Policy;
+//! for finding in inventory.audit(&Policy::recommended(), std::time::SystemTime::now()) {
+//!     println!("{:?} {:?}: {}", finding.severity, finding.rule, finding.message);
+//! }
 //! # Ok(())
 //! # }
 //! ```
 
+mod audit;
 mod from_vendor;
 mod moment;
 mod record;
@@ -32,6 +39,7 @@ mod record;
 use futures_util::StreamExt as _;
 use serde::{Serialize, Serializer};
 
+pub use audit::{Finding, Policy, Rule, Severity};
 pub use moment::Moment;
 pub use record::{
     Account, AccountKind, Anomaly, Permissions, TokenId, TokenRecord, Vendor, VendorRecord,

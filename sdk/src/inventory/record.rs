@@ -27,6 +27,18 @@ pub enum Vendor {
     Insight,
 }
 
+/// `magpie`, `bamboo`, `entuity` or `insight`, as it is serialized.
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Magpie => "magpie",
+            Self::Bamboo => "bamboo",
+            Self::Entuity => "entuity",
+            Self::Insight => "insight",
+        })
+    }
+}
+
 /// A token of any vendor, with what the inventory and the audit read from it. Serializing one
 /// writes no secret: the vendor's record is serialized with its secrets redacted.
 #[derive(Debug, Clone, Serialize)]
