@@ -1,5 +1,6 @@
 //! Behaviour tests: one module per vendor, plus checks that span all documents.
 
+mod audit_example;
 mod bamboo;
 mod entuity;
 mod insight;
