@@ -283,3 +283,97 @@ async fn an_audit_flags_expired_impossible_and_never_expiring_tokens() {
     let json = serde_json::to_string(&findings).unwrap();
     assert!(!json.contains("WlT6a0I6gGAc6V6h0XqM"), "{json}");
 }
+
+/// Every rule, over the wire, for every vendor that reports what it needs: the simulators
+/// seeded with tokens of given ages, uses and expiries under a fixed clock, listed, and
+/// audited at that clock's "now".
+#[tokio::test]
+async fn every_rule_is_found_over_the_wire_under_a_fixed_clock() {
+    use access_tokens::Expiry::{At, Never};
+    use access_tokens::inventory::{Policy, Rule};
+    use access_tokens::testing::{Bamboo, Entuity, Insight, Magpie, Seed};
+
+    let now = seconds(1_767_225_600);
+    let day = Duration::from_secs(86_400);
+    let aged = |days: u32| Seed::aged(now, day * days);
+
+    let magpie = Magpie::start().await;
+    magpie.set_clock(now);
+    magpie.add_user("ada", "pw");
+    magpie.add_admin("root", "pw");
+    magpie.add_service_account("ci");
+    magpie.add_seeded_token("ada", aged(400).expires(At(now + day * 60)));
+    magpie.add_seeded_token("ada", aged(1).expires(At(now + day * 3)));
+    magpie.add_seeded_token("ada", aged(10).expires(At(now - day * 2)));
+    for _ in 0..6 {
+        magpie.add_seeded_token("ci", aged(1).expires(At(now + day * 60)));
+    }
+    let login =
+        |user| magpie::Client::builder(magpie.url()).login(magpie::Login::password(user, "pw"));
+    let (ada, root) = (login("ada").await.unwrap(), login("root").await.unwrap());
+
+    let entuity = Entuity::start().await;
+    entuity.set_clock(now);
+    entuity.add_admin("admin", "pw");
+    entuity.add_user("guy2", "x");
+    entuity
+        .add_seeded_token("guy2", aged(400).used(now - day * 100, 5).expires(At(now + day * 60)));
+    entuity.add_seeded_token("guy2", aged(1).used(now - day, 1).expires(Never));
+    entuity.add_seeded_token(
+        "guy2",
+        aged(10).used(now - day, 3).expires(At(now - day)).active_sessions(2),
+    );
+    entuity.add_seeded_token("guy2", aged(0).used(now, 1).expires(At(now - day * 10)));
+
+    let insight = Insight::start().await;
+    insight.set_clock(now);
+    insight.add_user("ada", "pw");
+    insight.add_seeded_token("ada", aged(400).used(now - day * 200, 9));
+    let builder = access_tokens::insight::Client::builder(insight.url());
+    let issued =
+        builder.authenticate(access_tokens::insight::Credentials::password("ada", "pw")).await;
+
+    let bamboo = Bamboo::start().await;
+    bamboo.add_admin("admin", "pw");
+    bamboo.add_token("drain", true, true);
+
+    let sources = [
+        Source::magpie("magpie", ada),
+        Source::magpie_service_account("magpie ci", root, "ci"),
+        Source::entuity(
+            "entuity",
+            entuity::Client::builder(entuity.url()).basic_auth("admin", "pw").unwrap(),
+        ),
+        Source::insight("insight", builder.api_token(issued.unwrap().token).unwrap()),
+        Source::bamboo(
+            "bamboo",
+            access_tokens::bamboo::Client::builder(bamboo.url()).basic_auth("admin", "pw").unwrap(),
+        ),
+    ];
+    let inventory = Inventory::collect(&sources, 5, |_| {}).await;
+    assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
+    let findings = inventory.audit(&Policy::recommended().require_expiry(), now);
+    let mut found: Vec<(&str, Rule)> =
+        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("bamboo", Rule::WriteWithoutUse),
+            ("entuity", Rule::MaxAge),
+            ("entuity", Rule::MaxIdle),
+            ("entuity", Rule::NoExpiry),
+            ("entuity", Rule::ExpiredButPresent),
+            ("entuity", Rule::ExpiredButPresent),
+            ("entuity", Rule::ExpiredWithActiveSessions),
+            ("entuity", Rule::ImpossibleValues),
+            ("insight", Rule::MaxAge),
+            ("insight", Rule::MaxIdle),
+            ("magpie", Rule::MaxAge),
+            ("magpie", Rule::ExpiringSoon),
+            ("magpie", Rule::ExpiredButPresent),
+            ("magpie", Rule::ExpiredButEnabled),
+            ("magpie ci", Rule::TooManyForAccount),
+        ]
+    );
+}

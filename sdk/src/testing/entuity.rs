@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use wiremock::Request;
 
 use super::{
-    Reply, Simulator, Vendor, basic_credentials, fresh_hex, segments, simulator_api, unix_seconds,
+    Clock, Reply, Seed, Simulator, Vendor, basic_credentials, fresh_hex, segments, simulator_api,
+    unix_seconds,
 };
 use crate::Secret;
 use crate::entuity::generated::types::{
@@ -20,7 +21,7 @@ pub struct Entuity {
     sim: Simulator<State>,
 }
 
-simulator_api!(Entuity, "");
+simulator_api!(Entuity, "", clock);
 
 impl Entuity {
     /// Starts a server with no users.
@@ -30,6 +31,7 @@ impl Entuity {
             users: BTreeMap::new(),
             tokens: BTreeMap::new(),
             next_id: 16,
+            clock: Clock::default(),
         };
         Self { sim: Simulator::start(state).await }
     }
@@ -52,6 +54,40 @@ impl Entuity {
         state.users.insert(username.to_owned(), id);
     }
 
+    /// Creates a token for the user `user_name` as `seed` describes it: its creation, expiry
+    /// (never if `None`), last login, login count and active sessions; returns its id.
+    /// Panics if there is no such user.
+    pub fn add_seeded_token(&self, user_name: &str, seed: Seed) -> i64 {
+        let mut state = self.sim.state();
+        let user_id =
+            *state.users.get(user_name).unwrap_or_else(|| panic!("no user {user_name:?}"));
+        state.next_id += 1;
+        let created = seed.created.map_or_else(|| state.clock.unix_seconds(), unix_seconds);
+        let count = |count: u64| Some(i64::try_from(count).unwrap_or(i64::MAX));
+        let token = AccessToken {
+            token_id: state.next_id,
+            token_value: Secret::new(fresh_hex(32)),
+            user_id: Some(user_id),
+            user_name: Some(user_name.to_owned()),
+            expiry_time_sec: Some(match seed.expires {
+                Some(crate::Expiry::At(at)) => unix_seconds(at),
+                Some(crate::Expiry::Never) | None => 0,
+            }),
+            creation_time_sec: Some(created),
+            created_by: Some("admin".to_owned()),
+            last_update_time_sec: Some(created),
+            last_updated_by: Some("admin".to_owned()),
+            description: None,
+            active_session_count: count(seed.active_sessions),
+            stats: Some(AccessTokenStats {
+                last_login_time_sec: Some(seed.last_used.map_or(0, unix_seconds)),
+                login_count: count(seed.uses),
+            }),
+        };
+        state.tokens.insert(token.token_id, token);
+        state.next_id
+    }
+
     /// The number of tokens the server holds now.
     pub fn token_count(&self) -> usize {
         self.sim.state().tokens.len()
@@ -65,6 +101,7 @@ struct State {
     users: BTreeMap<String, i64>,
     tokens: BTreeMap<i64, AccessToken>,
     next_id: i64,
+    clock: Clock,
 }
 
 impl State {
@@ -85,7 +122,7 @@ impl State {
         };
         let Some((user_name, user_id)) = user else { return Reply::empty(404) };
         self.next_id += 1;
-        let now = unix_seconds();
+        let now = self.clock.unix_seconds();
         let token = AccessToken {
             token_id: self.next_id,
             token_value: Secret::new(fresh_hex(32)),
@@ -122,7 +159,7 @@ impl State {
         if let Some(description) = update.description {
             token.description = Some(description);
         }
-        token.last_update_time_sec = Some(unix_seconds());
+        token.last_update_time_sec = Some(self.clock.unix_seconds());
         token.last_updated_by = Some(admin.to_owned());
         Reply::json(200, token)
     }

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use wiremock::Request;
 
 use super::{
-    Reply, Simulator, Vendor, cookie, fresh_hex, header, segments, simulator_api, unix_millis,
+    Clock, Reply, Seed, Simulator, Vendor, cookie, fresh_hex, header, segments, simulator_api,
+    unix_millis,
 };
 use crate::Secret;
 use crate::insight::generated::types::{
@@ -25,7 +26,7 @@ pub struct Insight {
     sim: Simulator<State>,
 }
 
-simulator_api!(Insight, "");
+simulator_api!(Insight, "", clock);
 
 impl Insight {
     /// Starts a server with no users.
@@ -57,6 +58,24 @@ impl Insight {
         Secret::new(format!("{SESSION_COOKIE}={session}"))
     }
 
+    /// Creates a token for the user `username` (added with [`add_user`](Self::add_user)) as
+    /// `seed` describes it: its creation and last use (Insight.io lists no expiry and no
+    /// count; a token never used lists its creation as its last use, as the server does).
+    /// Returns its value.
+    pub fn add_seeded_token(&self, username: &str, seed: Seed) -> Secret {
+        let mut state = self.sim.state();
+        let value = fresh_hex(128);
+        let created = seed.created.map_or_else(|| state.clock.unix_millis(), unix_millis);
+        let listing = ApiToken {
+            uid: Some(uid("userpass", username)),
+            api_token: Secret::new(value.clone()),
+            created: Some(created),
+            last_used: Some(seed.last_used.map_or(created, unix_millis)),
+        };
+        state.tokens.insert(value.clone(), listing);
+        Secret::new(value)
+    }
+
     /// The number of API tokens the server holds now.
     pub fn token_count(&self) -> usize {
         self.sim.state().tokens.len()
@@ -71,6 +90,7 @@ struct State {
     sessions: HashMap<String, String>,
     /// Token value → listing.
     tokens: BTreeMap<String, ApiToken>,
+    clock: Clock,
 }
 
 /// A user id qualified by its provider, like the vendor's `ldap@user.0`.
@@ -85,7 +105,7 @@ fn unauthorized() -> Reply {
 impl State {
     fn issue(&mut self, uid: String) -> String {
         let value = fresh_hex(128);
-        let now = unix_millis();
+        let now = self.clock.unix_millis();
         let listing = ApiToken {
             uid: Some(uid),
             api_token: Secret::new(value.clone()),
@@ -122,7 +142,7 @@ impl State {
     fn list(&mut self, request: &Request) -> Reply {
         let presented = header(request, "x-auth-token").unwrap_or_default();
         let Some(token) = self.tokens.get_mut(presented) else { return unauthorized() };
-        token.last_used = Some(unix_millis());
+        token.last_used = Some(self.clock.unix_millis());
         let owner = token.uid.clone();
         let listed: Vec<&ApiToken> = self.tokens.values().filter(|t| t.uid == owner).collect();
         Reply::json(200, &listed)

@@ -6,7 +6,8 @@ use serde_json::json;
 use wiremock::Request;
 
 use super::{
-    Reply, Simulator, Vendor, cookie, fresh_hex, header, segments, simulator_api, unix_seconds,
+    Clock, Reply, Seed, Simulator, Vendor, cookie, fresh_hex, header, segments, simulator_api,
+    unix_seconds,
 };
 use crate::Secret;
 use crate::magpie::generated::types::{AccessToken, LoginRequest, NewAccessToken, SessionToken};
@@ -21,7 +22,7 @@ pub struct Magpie {
     sim: Simulator<State>,
 }
 
-simulator_api!(Magpie, "/api/magpie");
+simulator_api!(Magpie, "/api/magpie", clock);
 
 impl Magpie {
     /// Starts an organization with no users.
@@ -59,6 +60,25 @@ impl Magpie {
         (token.id.clone(), Secret::new(token.value.clone()))
     }
 
+    /// Creates an access token for an existing user as `seed` describes it (its creation,
+    /// expiry and disabled state: Magpie lists no use), and returns its id and value. Panics
+    /// if there is no such user.
+    pub fn add_seeded_token(&self, username: &str, seed: Seed) -> (String, Secret) {
+        let mut state = self.sim.state();
+        assert!(state.users.contains_key(username), "no user {username:?}");
+        let token = state.create_token(username);
+        if let Some(created) = seed.created {
+            token.created = unix_seconds(created);
+        }
+        // Magpie documents no "never": a token that does not expire lists no expiry.
+        token.expires = match seed.expires {
+            Some(crate::Expiry::At(at)) => Some(unix_seconds(at)),
+            Some(crate::Expiry::Never) | None => None,
+        };
+        token.disabled = seed.disabled;
+        (token.id.clone(), Secret::new(token.value.clone()))
+    }
+
     /// The number of access tokens `username` has now.
     pub fn token_count(&self, username: &str) -> usize {
         self.sim.state().tokens.values().filter(|t| t.owner == username).count()
@@ -73,6 +93,7 @@ struct State {
     /// Token id → token.
     tokens: BTreeMap<String, Token>,
     next_id: u64,
+    clock: Clock,
 }
 
 struct User {
@@ -94,6 +115,8 @@ struct Token {
     description: Option<String>,
     disabled: bool,
     created: i64,
+    /// Unix seconds, when the token expires.
+    expires: Option<i64>,
 }
 
 impl Token {
@@ -103,13 +126,13 @@ impl Token {
             description: self.description.clone(),
             disabled: Some(self.disabled),
             created: Some(json!(self.created)),
-            expires: None,
+            expires: self.expires.map(|expires| json!(expires)),
         }
     }
 }
 
 impl State {
-    fn create_token(&mut self, owner: &str) -> &Token {
+    fn create_token(&mut self, owner: &str) -> &mut Token {
         self.next_id += 1;
         let id = format!("tok-{}", self.next_id);
         let token = Token {
@@ -118,7 +141,8 @@ impl State {
             value: fresh_hex(40),
             description: None,
             disabled: false,
-            created: unix_seconds(),
+            created: self.clock.unix_seconds(),
+            expires: None,
         };
         self.tokens.entry(id).or_insert(token)
     }

@@ -170,6 +170,18 @@ macro_rules! simulator_api {
             }
         }
     };
+    // A vendor that records times: its state has a `clock`.
+    ($name:ident, $path:literal, clock) => {
+        crate::testing::simulator_api!($name, $path);
+
+        impl $name {
+            /// Fixes the simulator's clock at `now`, for what it records from then on
+            /// (creations, last uses, changes), so that a test's times are the same every run.
+            pub fn set_clock(&self, now: std::time::SystemTime) {
+                self.sim.state().clock = crate::testing::Clock(Some(now));
+            }
+        }
+    };
 }
 use simulator_api;
 
@@ -232,13 +244,85 @@ fn cookie(request: &Request, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-fn unix_seconds() -> i64 {
-    unix_millis() / 1000
+/// A simulator's clock: the system's, or one fixed with `set_clock`, so that what it
+/// records (creations, last uses) is the same in every run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock(Option<SystemTime>);
+
+impl Clock {
+    fn now(self) -> SystemTime {
+        self.0.unwrap_or_else(SystemTime::now)
+    }
+
+    fn unix_seconds(self) -> i64 {
+        self.unix_millis() / 1000
+    }
+
+    fn unix_millis(self) -> i64 {
+        unix_millis(self.now())
+    }
 }
 
-fn unix_millis() -> i64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+fn unix_millis(at: SystemTime) -> i64 {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn unix_seconds(at: SystemTime) -> i64 {
+    unix_millis(at) / 1000
+}
+
+/// A token to seed a simulator with, as if it had lived a while: when it was created, last
+/// used and expires, how often it was used and how many of its sessions are active. What a
+/// vendor does not record (Insight.io lists no expiry, Magpie no use) is left out of its
+/// listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Seed {
+    /// When it was created; the simulator's clock if `None`.
+    pub created: Option<SystemTime>,
+    /// When it was last used; never if `None`.
+    pub last_used: Option<SystemTime>,
+    /// When it expires; the vendor's default if `None`.
+    pub expires: Option<crate::Expiry>,
+    /// How many times it was used.
+    pub uses: u64,
+    /// How many sessions opened with it are active.
+    pub active_sessions: u64,
+    /// Whether it is disabled.
+    pub disabled: bool,
+}
+
+impl Seed {
+    /// A token created `age` before `now`, never used, with the vendor's default expiry.
+    pub fn aged(now: SystemTime, age: Duration) -> Self {
+        Self { created: Some(now - age), ..Self::default() }
+    }
+
+    /// Last used at `at`, `uses` times.
+    pub fn used(mut self, at: SystemTime, uses: u64) -> Self {
+        self.last_used = Some(at);
+        self.uses = uses;
+        self
+    }
+
+    /// Expiring at `expiry`.
+    pub fn expires(mut self, expiry: crate::Expiry) -> Self {
+        self.expires = Some(expiry);
+        self
+    }
+
+    /// With `sessions` active sessions.
+    pub fn active_sessions(mut self, sessions: u64) -> Self {
+        self.active_sessions = sessions;
+        self
+    }
+
+    /// Disabled.
+    pub fn disabled(mut self) -> Self {
+        self.disabled = true;
+        self
+    }
 }
 
 /// A fresh lower-case hex string of `len` characters.
