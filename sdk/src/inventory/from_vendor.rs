@@ -51,23 +51,28 @@ impl TokenRecord {
     /// does not document ([`Moment`] reads the plausible ones and keeps the rest raw).
     #[cfg(feature = "magpie")]
     pub(crate) fn magpie(source: &str, account: Account, token: magpie::AccessToken) -> Self {
-        let mut record = Self::new(Vendor::Magpie, source, VendorRecord::Magpie(token.clone()));
+        let created = Moment::from_undocumented(token.created.as_ref());
+        let expires = Moment::from_undocumented(token.expires.as_ref());
+        let (id, name, enabled) = (
+            token.id.clone().map(TokenId::Vendor),
+            token.description.clone(),
+            token.disabled.map(|d| !d),
+        );
+        let mut record = Self::new(Vendor::Magpie, source, VendorRecord::Magpie(token));
         record.account = Some(account);
-        record.id = token.id.map(TokenId::Vendor);
-        record.name = token.description;
-        record.created = Moment::from_undocumented(token.created.as_ref());
-        record.expires = Moment::from_undocumented(token.expires.as_ref());
-        record.enabled = token.disabled.map(|disabled| !disabled);
+        (record.id, record.name, record.enabled) = (id, name, enabled);
+        (record.created, record.expires) = (created, expires);
         record.checked()
     }
 
     /// A Bamboo token: tied to no account, its uuid is its secret, and it reports no times.
     #[cfg(feature = "bamboo")]
     pub(crate) fn bamboo(source: &str, token: bamboo::Token) -> Self {
-        let mut record = Self::new(Vendor::Bamboo, source, VendorRecord::Bamboo(token.clone()));
-        record.id = Some(TokenId::fingerprint(Vendor::Bamboo, &token.uuid));
-        record.name = Some(token.name);
-        record.permissions = Some(Permissions { read: token.read, write: token.change });
+        let id = TokenId::fingerprint(Vendor::Bamboo, &token.uuid);
+        let (name, permissions) =
+            (token.name.clone(), Permissions { read: token.read, write: token.change });
+        let mut record = Self::new(Vendor::Bamboo, source, VendorRecord::Bamboo(token));
+        (record.id, record.name, record.permissions) = (Some(id), Some(name), Some(permissions));
         record
     }
 
@@ -75,16 +80,19 @@ impl TokenRecord {
     /// login.
     #[cfg(feature = "entuity")]
     pub(crate) fn entuity(source: &str, token: entuity::AccessToken) -> Self {
-        let mut record = Self::new(Vendor::Entuity, source, VendorRecord::Entuity(token.clone()));
-        let name = token.user_name.or_else(|| token.user_id.map(|id| format!("#{id}")));
-        record.account = Some(Account { kind: AccountKind::User, name });
-        record.id = Some(TokenId::Vendor(token.token_id.to_string()));
-        record.name = token.description;
-        record.created = Moment::from_seconds(token.creation_time_sec);
-        record.expires = Moment::from_seconds_or_never(token.expiry_time_sec);
+        let user = token.user_name.clone().or_else(|| token.user_id.map(|id| format!("#{id}")));
+        let id = TokenId::Vendor(token.token_id.to_string());
+        let name = token.description.clone();
+        let created = Moment::from_seconds(token.creation_time_sec);
+        let expires = Moment::from_seconds_or_never(token.expiry_time_sec);
         let stats = token.stats.as_ref();
-        record.last_used = Moment::from_seconds_or_never(stats.and_then(|s| s.last_login_time_sec));
-        let count = |count: Option<i64>, record: &mut Self| {
+        let last_used = Moment::from_seconds_or_never(stats.and_then(|s| s.last_login_time_sec));
+        let (logins, sessions) = (stats.and_then(|s| s.login_count), token.active_session_count);
+        let mut record = Self::new(Vendor::Entuity, source, VendorRecord::Entuity(token));
+        record.account = Some(Account { kind: AccountKind::User, name: user });
+        (record.id, record.name) = (Some(id), name);
+        (record.created, record.expires, record.last_used) = (created, expires, last_used);
+        let mut count = |count: Option<i64>| {
             let count = count?;
             let converted = u64::try_from(count).ok();
             if converted.is_none() {
@@ -92,19 +100,21 @@ impl TokenRecord {
             }
             converted
         };
-        record.use_count = count(stats.and_then(|s| s.login_count), &mut record);
-        record.active_sessions = count(token.active_session_count, &mut record);
+        let (use_count, active_sessions) = (count(logins), count(sessions));
+        (record.use_count, record.active_sessions) = (use_count, active_sessions);
         record.checked()
     }
 
     /// An Insight.io token: times in Unix milliseconds, and its value is its only id.
     #[cfg(feature = "insight")]
     pub(crate) fn insight(source: &str, token: insight::ApiToken) -> Self {
-        let mut record = Self::new(Vendor::Insight, source, VendorRecord::Insight(token.clone()));
-        record.account = Some(Account { kind: AccountKind::User, name: token.uid });
-        record.id = Some(TokenId::fingerprint(Vendor::Insight, &token.api_token));
-        record.created = Moment::from_millis(token.created);
-        record.last_used = Moment::from_millis(token.last_used);
+        let id = TokenId::fingerprint(Vendor::Insight, &token.api_token);
+        let account = Account { kind: AccountKind::User, name: token.uid.clone() };
+        let (created, last_used) =
+            (Moment::from_millis(token.created), Moment::from_millis(token.last_used));
+        let mut record = Self::new(Vendor::Insight, source, VendorRecord::Insight(token));
+        (record.account, record.id) = (Some(account), Some(id));
+        (record.created, record.last_used) = (created, last_used);
         record.checked()
     }
 }

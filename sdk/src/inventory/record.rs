@@ -114,13 +114,20 @@ pub enum TokenId {
 impl TokenId {
     /// The fingerprint of `secret`, a token of `vendor`.
     pub(crate) fn fingerprint(vendor: Vendor, secret: &crate::Secret) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut context = ring::digest::Context::new(&ring::digest::SHA256);
         context.update(b"access-tokens fingerprint v1\0");
-        context.update(format!("{vendor:?}\0").as_bytes());
+        context.update(vendor.to_string().as_bytes());
+        context.update(b"\0");
         context.update(secret.expose_secret().as_bytes());
         let digest = context.finish();
-        let hex: String = digest.as_ref()[..8].iter().map(|byte| format!("{byte:02x}")).collect();
-        Self::Fingerprint(format!("sha256:{hex}"))
+        let mut text = String::with_capacity(23);
+        text.push_str("sha256:");
+        for byte in &digest.as_ref()[..8] {
+            text.push(char::from(HEX[usize::from(byte >> 4)]));
+            text.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        Self::Fingerprint(text)
     }
 }
 

@@ -93,6 +93,7 @@ pub fn run(settings: Settings) -> Vec<Row> {
         concurrency(&server, settings).await
     }));
     rows.extend(sequential.block_on(decoding(&large, settings)));
+    rows.extend(sequential.block_on(inventory(&large, settings)));
     rows.push(sequential.block_on(python(&small, settings)));
     rows
 }
@@ -680,50 +681,110 @@ async fn decoding(server: &MemoryServer, settings: Settings) -> Vec<Row> {
     let clients = Clients::new(server);
     let mut rows = Vec::new();
     for vendor in VENDORS {
-        // One untimed call per side warms the connection and the allocator.
-        clients.hand(vendor, Op::List).await;
-        clients.sdk(vendor, Op::List).await;
-        // Decodes alternate and the ratio is the median of their pairs, as in section 2.
-        let mut times: HashMap<bool, Vec<Duration>> = HashMap::new();
-        let mut peaks: HashMap<bool, Option<usize>> = HashMap::new();
-        for round in 0..settings.decodes {
-            let order = if round % 2 == 0 { [false, true] } else { [true, false] };
-            for sdk in order {
-                let before = settings.memory.map(|probe| {
-                    (probe.reset_peak)();
-                    (probe.current)()
-                });
-                times
-                    .entry(sdk)
-                    .or_default()
-                    .push(timed(clients.call(sdk, vendor, Op::List)).await);
-                let peak = settings
-                    .memory
-                    .zip(before)
-                    .map(|(probe, before)| (probe.peak)().saturating_sub(before));
-                let highest = peaks.entry(sdk).or_default();
-                *highest = (*highest).max(peak);
-            }
+        let pair = in_turns(settings, |sdk| clients.call(sdk, vendor, Op::List)).await;
+        rows.push(
+            pair.row(
+                "3. decoding a 10,000-token list",
+                format!("{} list (peak heap)", vendor.name()),
+            ),
+        );
+    }
+    rows
+}
+
+/// Section 6: an inventory of the four vendors' 10,000-token lists and its audit, against
+/// the same four list calls made bare; both make the four calls concurrently on one thread.
+async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<Row> {
+    use access_tokens::inventory::{Inventory, Policy, Source};
+    let clients = Clients::new(server);
+    let sources = [
+        Source::magpie("magpie", clients.magpie.clone()),
+        Source::bamboo("bamboo", clients.bamboo.clone()),
+        Source::entuity("entuity", clients.entuity.clone()),
+        Source::insight("insight", clients.insight.clone()),
+    ];
+    let policy = Policy::recommended();
+    let (sources, policy, clients) = (&sources, &policy, &clients);
+    let pair = in_turns(settings, move |audited| async move {
+        if audited {
+            let inventory = Inventory::collect(sources, 4, |_| {}).await;
+            assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
+            drop(inventory.audit(policy, std::time::SystemTime::now()));
+        } else {
+            let lists = tokio::join!(
+                clients.magpie.list_tokens(),
+                clients.bamboo.list_tokens(),
+                clients.entuity.list_tokens(),
+                clients.insight.list_tokens(),
+            );
+            assert!(lists.0.is_ok() && lists.1.is_ok() && lists.2.is_ok() && lists.3.is_ok());
         }
-        let (hand, sdk) = (&times[&false], &times[&true]);
-        let ratio = median(hand.iter().zip(sdk).map(|(h, s)| s.div_duration_f64(*h)).collect());
-        let shown = |sdk: bool| {
-            let (median_us, _) = median_p99(times[&sdk].clone());
-            let memory = peaks[&sdk]
+    })
+    .await;
+    vec![
+        pair.row(
+            "6. inventory and audit",
+            "4 vendors × 10,000 tokens: the four list calls vs an inventory of them and its audit \
+         (peak heap)"
+                .to_owned(),
+        ),
+    ]
+}
+
+/// The times and peak heaps of a baseline (`false`) and a subject (`true`) run in turns.
+struct InTurns {
+    times: HashMap<bool, Vec<Duration>>,
+    peaks: HashMap<bool, Option<usize>>,
+}
+
+/// Runs `call(false)` and `call(true)` once each untimed (to warm the connections and the
+/// allocator), then `settings.decodes` times each, alternating which goes first, measuring
+/// each run's time and peak heap; the ratio is the median of the rounds' ratios, as in
+/// section 2.
+async fn in_turns<F: Future<Output = ()>>(settings: Settings, call: impl Fn(bool) -> F) -> InTurns {
+    call(false).await;
+    call(true).await;
+    let mut turns = InTurns { times: HashMap::new(), peaks: HashMap::new() };
+    for round in 0..settings.decodes {
+        let order = if round % 2 == 0 { [false, true] } else { [true, false] };
+        for subject in order {
+            let before = settings.memory.map(|probe| {
+                (probe.reset_peak)();
+                (probe.current)()
+            });
+            turns.times.entry(subject).or_default().push(timed(call(subject)).await);
+            let peak = settings
+                .memory
+                .zip(before)
+                .map(|(probe, before)| (probe.peak)().saturating_sub(before));
+            let highest = turns.peaks.entry(subject).or_default();
+            *highest = (*highest).max(peak);
+        }
+    }
+    turns
+}
+
+impl InTurns {
+    /// The report's row, against a goal of at most 10% more time.
+    fn row(&self, section: &str, case: String) -> Row {
+        let (base, subject) = (&self.times[&false], &self.times[&true]);
+        let ratio = median(base.iter().zip(subject).map(|(b, s)| s.div_duration_f64(*b)).collect());
+        let shown = |subject: bool| {
+            let (median_us, _) = median_p99(self.times[&subject].clone());
+            let memory = self.peaks[&subject]
                 .map_or("n/a".to_owned(), |bytes| format!("{:.1} MiB", bytes as f64 / 1_048_576.0));
             format!("{:.2} ms ({memory})", median_us / 1000.0)
         };
-        rows.push(Row {
-            section: "3. decoding a 10,000-token list".to_owned(),
-            case: format!("{} list (peak heap)", vendor.name()),
+        Row {
+            section: section.to_owned(),
+            case,
             baseline: shown(false),
             sdk: shown(true),
             ratio: Some(ratio),
             goal: "≤ 1.10".to_owned(),
             met: Some(ratio <= 1.10),
-        });
+        }
     }
-    rows
 }
 
 async fn python(server: &MemoryServer, settings: Settings) -> Row {
@@ -804,7 +865,7 @@ pub fn markdown(
         "Sections 1-3 compare hand-written reqwest (baseline) with the SDK. Elsewhere a case reads \
          \"baseline vs subject\". The ratio is subject over baseline for times (lower is better) \
          and for throughput (higher is better), and baseline over subject for a speed-up. \
-         Where both sides run (sections 1-3, 5 and Before/after) they take turns in short rounds, \
+         Where both sides run (sections 1-3, 5, 6 and Before/after) they take turns in short rounds, \
          and the ratio is the median of the rounds' ratios, so that the machine's drift cancels \
          out; it can differ from the ratio of the overall medians shown. Absolute figures \
          (latencies, build times, and so the goals in seconds) follow the machine's load: this \
