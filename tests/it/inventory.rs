@@ -223,11 +223,8 @@ async fn an_audit_of_every_vendor_judges_the_listed_times_at_an_explicit_now() {
     let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
     let later = std::time::SystemTime::now() + Duration::from_secs(400 * 86_400);
     let findings = inventory.audit(&Policy::recommended(), later);
-    let mut found: Vec<(&str, Rule)> =
-        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
-    found.sort();
     assert_eq!(
-        found,
+        sources_and_rules(&inventory, &findings),
         [
             ("entuity", Rule::MaxAge),
             ("entuity", Rule::MaxIdle),
@@ -353,11 +350,8 @@ async fn every_rule_is_found_over_the_wire_under_a_fixed_clock() {
     let inventory = Inventory::collect(&sources, 5, |_| {}).await;
     assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
     let findings = inventory.audit(&Policy::recommended().require_expiry(), now);
-    let mut found: Vec<(&str, Rule)> =
-        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
-    found.sort();
     assert_eq!(
-        found,
+        sources_and_rules(&inventory, &findings),
         [
             ("bamboo", Rule::WriteWithoutUse),
             ("entuity", Rule::MaxAge),
@@ -376,4 +370,15 @@ async fn every_rule_is_found_over_the_wire_under_a_fixed_clock() {
             ("magpie ci", Rule::TooManyForAccount),
         ]
     );
+}
+
+/// Each finding as its record's source and its rule, sorted.
+fn sources_and_rules<'a>(
+    inventory: &'a Inventory,
+    findings: &[access_tokens::inventory::Finding],
+) -> Vec<(&'a str, access_tokens::inventory::Rule)> {
+    let mut found: Vec<_> =
+        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
+    found.sort();
+    found
 }
