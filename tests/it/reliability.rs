@@ -835,8 +835,9 @@ async fn a_proxy_set_on_the_builder_carries_every_request_with_its_credentials()
     let error = magpie_at("http://127.0.0.1:9").proxy_credentials("px", "pw").session_token("s");
     let Err(Error::InvalidInput { field, reason }) = error else { panic!("{error:?}") };
     assert_eq!((field, reason), ("proxy credentials", InvalidReason::WithoutProxy));
-    let error =
-        magpie_at("http://127.0.0.1:9").proxy("http://px:pw@127.0.0.1:1").session_token("s");
+    let with_password = magpie_at("http://127.0.0.1:9").proxy("http://px:pr0xy-pw@127.0.0.1:1");
+    assert!(!format!("{with_password:?}").contains("pr0xy-pw"), "{with_password:?}");
+    let error = with_password.session_token("s");
     assert!(matches!(error, Err(Error::InvalidInput { field: "proxy URL", .. })), "{error:?}");
 }
 

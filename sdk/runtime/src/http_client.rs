@@ -34,7 +34,7 @@ pub struct HttpOptions {
 }
 
 /// Which proxy a client's requests go through.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[doc(hidden)]
 pub enum Proxy {
     /// The environment's: `HTTPS_PROXY` for `https`, `HTTP_PROXY` for `http` (`ALL_PROXY` for
@@ -45,6 +45,25 @@ pub enum Proxy {
     None,
     /// The one at this URL (`http://proxy.example:3128`), for every request.
     Url(String),
+}
+
+/// Shows a proxy URL without the user name and password a caller may have put in it (the
+/// builder refuses such a URL, but prints what it was given).
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::FromEnvironment => f.write_str("FromEnvironment"),
+            Self::None => f.write_str("None"),
+            Self::Url(url) => {
+                let shown = Url::parse(url).map_or("<not a URL>".to_owned(), |mut url| {
+                    let _ = url.set_username("");
+                    let _ = url.set_password(None);
+                    url.to_string()
+                });
+                f.debug_tuple("Url").field(&shown).finish()
+            }
+        }
+    }
 }
 
 /// A certificate chain and its private key, presented to servers that ask for a client

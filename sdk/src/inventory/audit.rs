@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::{Inventory, Moment, TokenRecord};
+use super::{Inventory, Moment, TokenRecord, Vendor};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -158,12 +158,15 @@ impl Inventory {
     pub fn audit(&self, policy: &Policy, now: SystemTime) -> Vec<Finding> {
         let mut findings = Vec::new();
         for (index, record) in self.records.iter().enumerate() {
-            let mut found = |rule, severity, message: String| {
-                findings.push(Finding { rule, severity, record: index, message });
-            };
-            for (rule, severity, message) in token_findings(record, policy, now) {
-                found(rule, severity, message);
-            }
+            let found = token_findings(record, policy, now);
+            // Named only for the records with findings, which are few in a healthy fleet.
+            let token = if found.is_empty() { String::new() } else { describe(record) };
+            findings.extend(found.into_iter().map(|(rule, severity, what)| Finding {
+                rule,
+                severity,
+                record: index,
+                message: format!("{token} {what}"),
+            }));
         }
         if let Some(max) = policy.max_tokens_per_account {
             findings.extend(crowded_accounts(&self.records, max));
@@ -173,28 +176,27 @@ impl Inventory {
     }
 }
 
-/// What one record breaks.
+/// What one record breaks, each with what is wrong, to follow the token's description.
 fn token_findings(
     record: &TokenRecord,
     policy: &Policy,
     now: SystemTime,
 ) -> Vec<(Rule, Severity, String)> {
-    let token = describe(record);
     let mut findings = Vec::new();
     let expired = record.expires.at().filter(|&at| at <= now);
     if let Some(at) = expired {
         let ago = ago(now, at);
         if record.active_sessions.is_some_and(|sessions| sessions > 0) {
             let sessions = record.active_sessions.unwrap_or_default();
-            let message = format!("{token} expired {ago} but has {sessions} active session(s)");
+            let message = format!("expired {ago} but has {sessions} active session(s)");
             findings.push((Rule::ExpiredWithActiveSessions, Severity::Critical, message));
         }
         if record.enabled == Some(true) {
-            let message = format!("{token} expired {ago} but is still enabled");
+            let message = format!("expired {ago} but is still enabled");
             findings.push((Rule::ExpiredButEnabled, Severity::High, message));
         }
         if policy.expired_present {
-            let message = format!("{token} expired {ago} and is still present");
+            let message = format!("expired {ago} and is still present");
             findings.push((Rule::ExpiredButPresent, Severity::Low, message));
         }
     }
@@ -202,18 +204,17 @@ fn token_findings(
         && *at > now
         && at.duration_since(now).is_ok_and(|left| left <= window)
     {
-        let message =
-            format!("{token} expires in {}", span(at.duration_since(now).unwrap_or_default()));
+        let message = format!("expires in {}", span(at.duration_since(now).unwrap_or_default()));
         findings.push((Rule::ExpiringSoon, Severity::Low, message));
     }
     if policy.require_expiry && record.expires == Moment::Never {
-        findings.push((Rule::NoExpiry, Severity::Medium, format!("{token} never expires")));
+        findings.push((Rule::NoExpiry, Severity::Medium, "never expires".to_owned()));
     }
     if let (Some(max), Some(created)) = (policy.max_age, record.created.at())
         && now.duration_since(created).is_ok_and(|age| age > max)
     {
         let age = now.duration_since(created).unwrap_or_default();
-        let message = format!("{token} is {} old, more than the {} allowed", span(age), span(max));
+        let message = format!("is {} old, more than the {} allowed", span(age), span(max));
         findings.push((Rule::MaxAge, Severity::Medium, message));
     }
     if let Some(max) = policy.max_idle {
@@ -225,21 +226,18 @@ fn token_findings(
             _ => None,
         };
         if let Some((idle, what)) = idle.filter(|(idle, _)| *idle > max) {
-            let message = format!(
-                "{token} was {what} {} ago, more than the {} allowed",
-                span(idle),
-                span(max)
-            );
+            let message =
+                format!("was {what} {} ago, more than the {} allowed", span(idle), span(max));
             findings.push((Rule::MaxIdle, Severity::Medium, message));
         }
     }
     let used = record.use_count.is_some_and(|count| count > 0) || record.last_used.at().is_some();
     if policy.write_without_use && record.permissions.is_some_and(|p| p.write) && !used {
-        let message = format!("{token} may change state and has no recorded use");
+        let message = "may change state and has no recorded use".to_owned();
         findings.push((Rule::WriteWithoutUse, Severity::Low, message));
     }
     if !record.anomalies.is_empty() {
-        let message = format!("{token} has values that cannot be right: {:?}", record.anomalies);
+        let message = format!("has values that cannot be right: {:?}", record.anomalies);
         findings.push((Rule::ImpossibleValues, Severity::Low, message));
     }
     findings
@@ -247,12 +245,12 @@ fn token_findings(
 
 /// One finding per account with more than `max` tokens, on its first token's record.
 fn crowded_accounts(records: &[TokenRecord], max: usize) -> Vec<Finding> {
-    let mut accounts: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut accounts: BTreeMap<(Vendor, &str), Vec<usize>> = BTreeMap::new();
     for (index, record) in records.iter().enumerate() {
-        let Some(name) = record.account.as_ref().and_then(|account| account.name.clone()) else {
+        let Some(name) = record.account.as_ref().and_then(|account| account.name.as_deref()) else {
             continue;
         };
-        accounts.entry((record.vendor.to_string(), name)).or_default().push(index);
+        accounts.entry((record.vendor, name)).or_default().push(index);
     }
     let mut findings: Vec<Finding> = accounts
         .into_iter()
