@@ -55,25 +55,29 @@ pub async fn run(out: &mut impl Write) -> Result {
     })
     .await;
 
-    let now = SystemTime::now();
-    writeln!(out, "== Inventory: {} tokens", inventory.records.len())?;
+    // Judged by the servers' clocks (their `Date` headers), with how far ours is off.
+    let now = inventory.server_now().unwrap_or_else(SystemTime::now);
+    writeln!(out, "== Inventory: {} tokens", inventory.len())?;
+    for clock in &inventory.clocks {
+        writeln!(out, "clock of {}: {} ms ahead of ours", clock.source, clock.clock.skew_ms())?;
+    }
     writeln!(
         out,
         "{:<11} {:<24} {:<16} {:<10} {:<10} {:<10}",
         "source", "id", "account", "created", "last used", "expires"
     )?;
-    for record in &inventory.records {
-        let id = record.id.as_ref().map_or("-".to_owned(), ToString::to_string);
-        let account = record.account.as_ref().and_then(|a| a.name.clone()).unwrap_or("-".into());
+    for record in inventory.records() {
+        let id = record.id().map_or("-".to_owned(), |id| id.to_string());
+        let account = record.account().and_then(|a| a.name).unwrap_or("-".into());
         writeln!(
             out,
             "{:<11} {:<24} {:<16} {:<10} {:<10} {:<10}",
-            record.source,
+            record.source(),
             id,
             account,
-            relative(&record.created, now),
-            relative(&record.last_used, now),
-            relative(&record.expires, now),
+            relative(&record.created(), now),
+            relative(&record.last_used(), now),
+            relative(&record.expires(), now),
         )?;
     }
 
@@ -83,8 +87,8 @@ pub async fn run(out: &mut impl Write) -> Result {
     let policy = Policy::recommended().require_expiry();
     let findings = inventory.audit(&policy, now);
     writeln!(out, "\n== Audit: {} findings", findings.len())?;
-    for finding in findings {
-        writeln!(out, "{:?} {:?}: {}", finding.severity, finding.rule, finding.message)?;
+    for finding in &findings {
+        writeln!(out, "{:?} {:?}: {finding}", finding.severity, finding.rule)?;
     }
     Ok(())
 }

@@ -97,6 +97,8 @@ pub struct Client {
 }
 
 impl Client {
+    crate::macros::connection_readings!();
+
     /// Starts a client for a Bamboo server's base URL, including any context path
     /// (`https://ci.example.com/bamboo`).
     pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {

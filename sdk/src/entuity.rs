@@ -84,6 +84,8 @@ pub struct Client {
 }
 
 impl Client {
+    crate::macros::connection_readings!();
+
     /// Starts a client for an Entuity server (`https://entuity.example.com`); the API lives
     /// under its `/api` path.
     pub fn builder(server_url: impl AsRef<str>) -> ClientBuilder {

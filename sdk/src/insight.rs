@@ -262,6 +262,8 @@ pub struct Client {
 }
 
 impl Client {
+    crate::macros::connection_readings!();
+
     /// Starts a client for an Insight.io host (`https://insight.io`, or an on-premises one).
     pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
         let base_url = checks::base_url(base_url.as_ref());
@@ -342,6 +344,8 @@ pub struct SessionClient {
 }
 
 impl SessionClient {
+    crate::macros::connection_readings!();
+
     /// Creates a token for the session's user. Its value is in the result (and in later
     /// lists). Never retried: each call creates a token, even the user guide's GET.
     ///

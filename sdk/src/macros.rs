@@ -1,5 +1,5 @@
 //! What every vendor module writes the same way about its own types, which only this crate
-//! can: the settings of its `ClientBuilder`.
+//! can: the settings of its `ClientBuilder`, and what its clients read of the connection.
 
 /// The HTTP settings every vendor's `ClientBuilder` offers, over its `core: BuilderCore` field.
 macro_rules! http_settings {
@@ -119,3 +119,16 @@ macro_rules! http_settings {
     };
 }
 pub(crate) use http_settings;
+
+/// What every vendor's client reads of its connection, over its `api: generated::Client` field.
+macro_rules! connection_readings {
+    () => {
+        /// The server's clock, as its last answer with a `Date` header showed it; `None` before
+        /// the first. Shared by the clients of one builder's connection.
+        /// [`Inventory::server_now`](crate::inventory::Inventory::server_now) audits by it.
+        pub fn server_clock(&self) -> Option<crate::ServerClock> {
+            self.api.inner().server_clock()
+        }
+    };
+}
+pub(crate) use connection_readings;

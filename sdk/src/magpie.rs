@@ -202,6 +202,8 @@ pub struct Client {
 }
 
 impl Client {
+    crate::macros::connection_readings!();
+
     /// Starts a client for an organization (`"acme"` means `https://acme.silect.is/api/magpie`)
     /// or for a full base URL such as `http://127.0.0.1:8080/api/magpie`.
     pub fn builder(organization_or_base_url: impl AsRef<str>) -> ClientBuilder {

@@ -53,18 +53,19 @@ async fn every_vendors_tokens_become_records_of_one_shape() {
     let fleet = Fleet::start().await;
     let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
     assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
-    let sources: Vec<&str> = inventory.records.iter().map(|r| r.source.as_str()).collect();
+    let sources: Vec<&str> = inventory.records().map(|r| r.source()).collect();
     assert_eq!(sources, ["magpie ada", "magpie ci", "bamboo", "entuity", "insight"]);
-    let [ada, ci, bamboo, entuity, insight] = &inventory.records[..] else { unreachable!() };
+    let records: Vec<_> = inventory.records().collect();
+    let [ada, ci, bamboo, entuity, insight] = &records[..] else { unreachable!() };
 
-    assert_eq!(ada.vendor, Vendor::Magpie);
-    assert_eq!(ada.id, Some(TokenId::Vendor(fleet.magpie.token_id.clone())));
-    let account = ada.account.as_ref().unwrap();
+    assert_eq!(ada.vendor(), Vendor::Magpie);
+    assert_eq!(ada.id(), Some(TokenId::Vendor(fleet.magpie.token_id.clone())));
+    let account = ada.account().unwrap();
     assert_eq!((account.kind, account.name.as_deref()), (AccountKind::User, None));
-    assert_eq!(ada.enabled, Some(true));
-    assert!(matches!(ada.created, Moment::At(_)), "{:?}", ada.created);
-    assert_eq!(ada.expires, Moment::UNREPORTED);
-    let account = ci.account.as_ref().unwrap();
+    assert_eq!(ada.enabled(), Some(true));
+    assert!(matches!(ada.created(), Moment::At(_)), "{:?}", ada.created());
+    assert_eq!(ada.expires(), Moment::UNREPORTED);
+    let account = ci.account().unwrap();
     assert_eq!(
         (account.kind, account.name.as_deref()),
         (AccountKind::ServiceAccount, Some("ci@example.com"))
@@ -72,26 +73,26 @@ async fn every_vendors_tokens_become_records_of_one_shape() {
 
     // Bamboo's uuid is its secret: the id is a fingerprint, the same in every listing.
     let uuid = fleet.bamboo.server.tokens()[0].uuid.clone();
-    let Some(TokenId::Fingerprint(fingerprint)) = &bamboo.id else { panic!("{:?}", bamboo.id) };
+    let Some(TokenId::Fingerprint(fingerprint)) = bamboo.id() else { panic!("{:?}", bamboo.id()) };
     assert!(fingerprint.starts_with("sha256:") && fingerprint.len() == 23, "{fingerprint}");
     assert!(!fingerprint.contains(uuid.expose_secret()));
-    assert_eq!((bamboo.account.as_ref(), bamboo.name.as_deref()), (None, Some("agent drain")));
-    let permissions = bamboo.permissions.unwrap();
+    assert_eq!((bamboo.account(), bamboo.name()), (None, Some("agent drain")));
+    let permissions = bamboo.permissions().unwrap();
     assert_eq!((permissions.read, permissions.write), (true, false));
-    assert_eq!((&bamboo.created, &bamboo.last_used), (&Moment::UNREPORTED, &Moment::UNREPORTED));
+    assert_eq!((bamboo.created(), bamboo.last_used()), (Moment::UNREPORTED, Moment::UNREPORTED));
     let again = Inventory::collect(&fleet.sources()[2..3], 1, |_| {}).await;
-    assert_eq!(again.records[0].id, bamboo.id);
+    assert_eq!(again.record(0).unwrap().id(), bamboo.id());
 
-    assert_eq!(entuity.id, Some(TokenId::Vendor(fleet.entuity.token_id.to_string())));
-    assert_eq!(entuity.account.as_ref().unwrap().name.as_deref(), Some("guy2"));
+    assert_eq!(entuity.id(), Some(TokenId::Vendor(fleet.entuity.token_id.to_string())));
+    assert_eq!(entuity.account().unwrap().name.as_deref(), Some("guy2"));
     // Entuity's 0 is never, for the expiry and the last login.
-    assert_eq!((&entuity.expires, &entuity.last_used), (&Moment::Never, &Moment::Never));
-    assert_eq!((entuity.use_count, entuity.active_sessions), (Some(0), Some(0)));
+    assert_eq!((entuity.expires(), entuity.last_used()), (Moment::Never, Moment::Never));
+    assert_eq!((entuity.use_count(), entuity.active_sessions()), (Some(0), Some(0)));
 
-    assert!(matches!(insight.id, Some(TokenId::Fingerprint(_))));
-    assert_eq!(insight.account.as_ref().unwrap().kind, AccountKind::User);
-    assert!(matches!((&insight.created, &insight.last_used), (Moment::At(_), Moment::At(_))));
-    assert!(inventory.records.iter().all(|record| record.anomalies.is_empty()));
+    assert!(matches!(insight.id(), Some(TokenId::Fingerprint(_))));
+    assert_eq!(insight.account().unwrap().kind, AccountKind::User);
+    assert!(matches!((insight.created(), insight.last_used()), (Moment::At(_), Moment::At(_))));
+    assert!(inventory.records().all(|record| record.anomalies().is_empty()));
 }
 
 /// Entuity's own example has a token that expires before it was created: flagged, and kept
@@ -106,12 +107,13 @@ async fn impossible_values_are_flagged_and_units_are_the_vendors() {
         .await;
     let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
     let inventory = Inventory::collect(&[Source::entuity("example", client)], 1, |_| {}).await;
-    let [expired_at_birth, used] = &inventory.records[..] else { panic!("{inventory:?}") };
-    assert_eq!(expired_at_birth.anomalies, [Anomaly::ExpiresBeforeCreated]);
-    assert_eq!(expired_at_birth.expires.at(), Some(seconds(1_682_418_245)));
-    assert_eq!(used.expires, Moment::Never);
-    assert_eq!(used.last_used.at(), Some(seconds(1_683_050_000)));
-    assert_eq!((used.use_count, used.active_sessions), (Some(5), Some(2)));
+    let records: Vec<_> = inventory.records().collect();
+    let [expired_at_birth, used] = &records[..] else { panic!("{inventory:?}") };
+    assert_eq!(expired_at_birth.anomalies(), [Anomaly::ExpiresBeforeCreated]);
+    assert_eq!(expired_at_birth.expires().at(), Some(seconds(1_682_418_245)));
+    assert_eq!(used.expires(), Moment::Never);
+    assert_eq!(used.last_used().at(), Some(seconds(1_683_050_000)));
+    assert_eq!((used.use_count(), used.active_sessions()), (Some(5), Some(2)));
 }
 
 fn seconds(unix: u64) -> std::time::SystemTime {
@@ -145,7 +147,7 @@ async fn a_failing_source_is_reported_and_loses_none_of_the_others() {
         failed,
         [("refused", Some(401), false), ("entuity", Some(500), false), ("slow", None, true)]
     );
-    let listed: Vec<&str> = inventory.records.iter().map(|r| r.source.as_str()).collect();
+    let listed: Vec<&str> = inventory.records().map(|r| r.source()).collect();
     assert_eq!(listed, ["magpie ada", "magpie ci", "insight"]);
     assert_eq!(inventory.failures[1].vendor, Vendor::Entuity);
 }
@@ -222,9 +224,10 @@ async fn an_audit_of_every_vendor_judges_the_listed_times_at_an_explicit_now() {
     let fleet = Fleet::start().await;
     let inventory = Inventory::collect(&fleet.sources(), 4, |_| {}).await;
     let later = std::time::SystemTime::now() + Duration::from_secs(400 * 86_400);
-    let findings = inventory.audit(&Policy::recommended(), later);
+    let audit = inventory.audit(&Policy::recommended(), later);
+    let findings: Vec<_> = audit.iter().collect();
     assert_eq!(
-        sources_and_rules(&inventory, &findings),
+        sources_and_rules(&findings),
         [
             ("entuity", Rule::MaxAge),
             ("entuity", Rule::MaxIdle),
@@ -235,10 +238,9 @@ async fn an_audit_of_every_vendor_judges_the_listed_times_at_an_explicit_now() {
         ]
     );
     assert!(findings.iter().all(|f| f.severity == Severity::Medium));
-    let entuity = findings
-        .iter()
-        .find(|f| f.rule == Rule::MaxIdle && inventory.records[f.record].vendor == Vendor::Entuity);
-    let message = &entuity.unwrap().message;
+    let entuity =
+        findings.iter().find(|f| f.rule == Rule::MaxIdle && f.token.vendor() == Vendor::Entuity);
+    let message = entuity.unwrap().message();
     assert!(message.starts_with("entuity token "), "{message}");
     assert!(
         message.contains(" of guy2 (source entuity) was never used, created 400 days ago"),
@@ -261,8 +263,9 @@ async fn an_audit_flags_expired_impossible_and_never_expiring_tokens() {
         .await;
     let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
     let inventory = Inventory::collect(&[Source::entuity("example", client)], 1, |_| {}).await;
-    let findings = inventory
+    let audit = inventory
         .audit(&Policy::default().expired_present().require_expiry(), seconds(1_683_100_000));
+    let findings: Vec<_> = audit.iter().collect();
     let found: Vec<(Rule, Severity, usize)> =
         findings.iter().map(|f| (f.rule, f.severity, f.record)).collect();
     assert_eq!(
@@ -274,10 +277,10 @@ async fn an_audit_flags_expired_impossible_and_never_expiring_tokens() {
         ]
     );
     assert_eq!(
-        findings[1].message,
+        findings[1].message(),
         "entuity token 17 of guy2 (source example) expired 7 days ago and is still present"
     );
-    let json = serde_json::to_string(&findings).unwrap();
+    let json = serde_json::to_string(&audit).unwrap();
     assert!(!json.contains("WlT6a0I6gGAc6V6h0XqM"), "{json}");
 }
 
@@ -349,9 +352,10 @@ async fn every_rule_is_found_over_the_wire_under_a_fixed_clock() {
     ];
     let inventory = Inventory::collect(&sources, 5, |_| {}).await;
     assert!(inventory.failures.is_empty(), "{:?}", inventory.failures);
-    let findings = inventory.audit(&Policy::recommended().require_expiry(), now);
+    let audit = inventory.audit(&Policy::recommended().require_expiry(), now);
+    let findings: Vec<_> = audit.iter().collect();
     assert_eq!(
-        sources_and_rules(&inventory, &findings),
+        sources_and_rules(&findings),
         [
             ("bamboo", Rule::WriteWithoutUse),
             ("entuity", Rule::MaxAge),
@@ -374,11 +378,51 @@ async fn every_rule_is_found_over_the_wire_under_a_fixed_clock() {
 
 /// Each finding as its record's source and its rule, sorted.
 fn sources_and_rules<'a>(
-    inventory: &'a Inventory,
-    findings: &[access_tokens::inventory::Finding],
+    findings: &[&access_tokens::inventory::Finding<'a>],
 ) -> Vec<(&'a str, access_tokens::inventory::Rule)> {
-    let mut found: Vec<_> =
-        findings.iter().map(|f| (inventory.records[f.record].source.as_str(), f.rule)).collect();
+    let mut found: Vec<_> = findings.iter().map(|f| (f.token.source(), f.rule)).collect();
     found.sort();
     found
+}
+
+/// The servers' clocks come with the inventory, from the `Date` of their answers: an audit at
+/// the servers' "now" judges expiries as the servers do, and the skew is reported. Here the
+/// server's clock is an hour ahead, and a token expiring in half an hour by ours has expired
+/// by its.
+#[tokio::test]
+async fn an_audit_can_judge_by_the_servers_clock_and_the_skew_is_reported() {
+    use access_tokens::inventory::{Policy, Rule};
+    let ours = std::time::SystemTime::now();
+    let theirs = ours + Duration::from_secs(3600);
+    let expires = ours + Duration::from_secs(1800);
+    let unix = |at: std::time::SystemTime| at.duration_since(std::time::UNIX_EPOCH).unwrap();
+    let server = MockServer::start().await;
+    let token = serde_json::json!({"tokenId": 3, "tokenValue": "v4lue", "userName": "guy2",
+        "expiryTimeSec": unix(expires).as_secs()});
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("date", httpdate::fmt_http_date(theirs).as_str())
+                .set_body_json(serde_json::json!({ "items": [token] })),
+        )
+        .mount(&server)
+        .await;
+    let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
+    assert_eq!(client.server_clock(), None);
+    let inventory =
+        Inventory::collect(&[Source::entuity("ahead", client.clone())], 1, |_| {}).await;
+
+    let [clock] = &inventory.clocks[..] else { panic!("{:?}", inventory.clocks) };
+    assert_eq!(&*clock.source, "ahead");
+    assert!((3_598_000..=3_601_000).contains(&clock.clock.skew_ms()), "{:?}", clock.clock);
+    assert_eq!(client.server_clock(), Some(clock.clock));
+    let server_now = inventory.server_now().unwrap();
+    assert!(server_now > ours + Duration::from_secs(3598), "{server_now:?}");
+    let policy = Policy::default().expired_present();
+    assert!(inventory.audit(&policy, ours).is_empty());
+    let found: Vec<Rule> = inventory.audit(&policy, server_now).iter().map(|f| f.rule).collect();
+    assert_eq!(found, [Rule::ExpiredButPresent]);
+    let json = serde_json::to_value(&inventory).unwrap();
+    assert_eq!(json["clocks"][0]["source"], "ahead");
+    assert_eq!(json["clocks"][0]["skew_ms"], clock.clock.skew_ms());
 }

@@ -10,6 +10,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderName, Head
 use tokio::sync::Semaphore;
 
 use crate::checks;
+use crate::clock::{ClockWatch, ServerClock};
 use crate::error::{Error, InvalidReason};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
@@ -37,6 +38,8 @@ pub(crate) struct Policy {
     /// One permit per call in flight, held until its response body is read or dropped.
     pub(crate) in_flight: Arc<Semaphore>,
     pub(crate) max_response_bytes: usize,
+    /// The server's clock, as its last answer with a `Date` showed it.
+    pub(crate) clock: ClockWatch,
 }
 
 impl Context {
@@ -94,6 +97,12 @@ impl Context {
         }
     }
 
+    /// The server's clock, as the last answer with a `Date` header showed it.
+    #[doc(hidden)]
+    pub fn server_clock(&self) -> Option<ServerClock> {
+        self.policy.clock.last()
+    }
+
     pub(crate) fn policy(&self) -> &Policy {
         &self.policy
     }
@@ -138,6 +147,7 @@ mod tests {
     use tokio::sync::Semaphore;
 
     use super::{Context, Policy};
+    use crate::clock::ClockWatch;
     use crate::retry::RetryPolicy;
 
     #[test]
@@ -147,6 +157,7 @@ mod tests {
             retry: RetryPolicy::NEVER,
             in_flight: Arc::new(Semaphore::new(1)),
             max_response_bytes: 1,
+            clock: ClockWatch::default(),
         };
         let context = Context::new(Arc::new(policy))
             .with_secret_header(AUTHORIZATION, HeaderValue::from_static("token s3cr3t"));

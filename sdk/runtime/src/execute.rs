@@ -156,8 +156,10 @@ fn send(
                 let (Some(spare), Some(wait)) = (spare, wait) else {
                     let elapsed_ms = started.elapsed().as_millis();
                     tracing::debug!(attempts = attempt, outcome = %Outcome(&result), elapsed_ms, "done");
-                    let result = result
-                        .map(|response| capped(response, policy.max_response_bytes, &mut slot));
+                    let result = result.map(|response| {
+                        policy.clock.observe(response.headers());
+                        capped(response, policy.max_response_bytes, &mut slot)
+                    });
                     return (result, slot);
                 };
                 tracing::debug!(attempt, outcome = %Outcome(&result), wait_ms = wait.as_millis(), "retrying");

@@ -10,6 +10,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::sync::Semaphore;
 
 use crate::checks;
+use crate::clock::ClockWatch;
 use crate::context::{Context, Policy};
 use crate::error::{Error, InvalidReason, TlsError};
 use crate::retry::RetryPolicy;
@@ -139,6 +140,7 @@ impl HttpOptions {
             retry: self.retry,
             in_flight: Arc::new(Semaphore::new(self.max_concurrent_requests.max(1))),
             max_response_bytes: self.max_response_bytes,
+            clock: ClockWatch::default(),
         };
         Ok(Connection { http, policy: Arc::new(policy) })
     }

@@ -6,7 +6,8 @@
 //! - [`context`]: the credentials and policy a generated client hands the executor;
 //! - `checks`: the arguments a vendor module checks before anything is sent;
 //! - `execute`: the executor of every generated operation (limits, [`retry`], tracing);
-//! - `response`: the mapper of its response to a decoded body or an [`Error`].
+//! - `response`: the mapper of its response to a decoded body or an [`Error`];
+//! - [`clock`]: the server's clock, which the executor reads from each answer's `Date`.
 //!
 //! Depend on access-tokens, not on this crate: it re-exports everything a user needs
 //! (`access_tokens::Error`, `access_tokens::Secret`, ...). Items hidden from these docs serve
@@ -27,6 +28,7 @@
 pub mod builder;
 #[doc(hidden)]
 pub mod checks;
+pub mod clock;
 pub mod context;
 pub mod error;
 #[doc(hidden)]
@@ -40,6 +42,7 @@ pub mod retry;
 pub mod secret;
 pub mod time;
 
+pub use clock::ServerClock;
 pub use context::Context;
 pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason, TlsError, TransportError};
 pub use retry::RetryPolicy;

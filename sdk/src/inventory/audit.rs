@@ -1,13 +1,13 @@
 //! An audit of an inventory against a [`Policy`], at an explicit "now": findings a person
 //! can act on, each with its rule, severity and record.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use super::{Inventory, Moment, TokenRecord, Vendor};
+use super::{Inventory, Moment, TokenId, TokenRecord, Vendor};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -134,10 +134,13 @@ pub enum Severity {
     Critical,
 }
 
-/// One rule one token (or one account) breaks.
-#[derive(Debug, Clone, Serialize)]
+/// One rule one token (or one account) breaks, borrowing the inventory's record.
+///
+/// Its sentence is written when it is shown ([`Display`](std::fmt::Display), [`message`](Self::message),
+/// or serialized), not when the audit finds it: an audit of a large fleet makes no strings.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Finding {
+pub struct Finding<'a> {
     /// The rule.
     pub rule: Rule,
     /// How urgent it is.
@@ -145,229 +148,451 @@ pub struct Finding {
     /// The position of the token's record in the inventory's
     /// [`records`](Inventory::records); for an account, its first token's.
     pub record: usize,
+    /// That record.
+    pub token: TokenRecord<'a>,
+    what: What<'a>,
+}
+
+/// What is wrong, with the figures its sentence needs; spans in seconds, which is what the
+/// sentence shows, so that a finding stays small.
+#[derive(Debug, Clone)]
+enum What<'a> {
+    ExpiredWithSessions {
+        ago: u64,
+        sessions: u64,
+    },
+    ExpiredButEnabled {
+        ago: u64,
+    },
+    ExpiredButPresent {
+        ago: u64,
+    },
+    ExpiresIn(u64),
+    NoExpiry,
+    Old {
+        age: u64,
+        max: u64,
+    },
+    Idle {
+        idle: u64,
+        max: u64,
+        never_used: bool,
+    },
+    WriteWithoutUse,
+    Impossible,
+    /// Boxed: one per account, against up to several per token for the others.
+    Crowded(Box<Crowded<'a>>),
+}
+
+#[derive(Debug, Clone)]
+struct Crowded<'a> {
+    account: Cow<'a, str>,
+    tokens: usize,
+    max: usize,
+}
+
+impl Finding<'_> {
     /// What is wrong, in a sentence, naming the token by its id and never by its secret.
-    pub message: String,
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// "entuity token 17 of guy2 (source entuity) expired 3 days ago but is still enabled".
+impl std::fmt::Display for Finding<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = self.token;
+        if let What::Crowded(crowded) = &self.what {
+            let Crowded { account, tokens, max } = &**crowded;
+            let vendor = token.vendor();
+            return write!(f, "{vendor} account {account} has {tokens} tokens, more than {max}");
+        }
+        write!(f, "{} token", token.vendor())?;
+        if let Some(id) = token.id() {
+            write!(f, " {id}")?;
+        }
+        if let Some(name) = token.account().and_then(|account| account.name) {
+            write!(f, " of {name}")?;
+        }
+        write!(f, " (source {}) ", token.source())?;
+        match &self.what {
+            What::ExpiredWithSessions { ago, sessions } => {
+                write!(f, "expired {} ago but has {sessions} active session(s)", Span(*ago))
+            }
+            What::ExpiredButEnabled { ago } => {
+                write!(f, "expired {} ago but is still enabled", Span(*ago))
+            }
+            What::ExpiredButPresent { ago } => {
+                write!(f, "expired {} ago and is still present", Span(*ago))
+            }
+            What::ExpiresIn(left) => write!(f, "expires in {}", Span(*left)),
+            What::NoExpiry => f.write_str("never expires"),
+            What::Old { age, max } => {
+                write!(f, "is {} old, more than the {} allowed", Span(*age), Span(*max))
+            }
+            What::Idle { idle, max, never_used } => {
+                let what = if *never_used { "never used, created" } else { "unused" };
+                write!(f, "was {what} {} ago, more than the {} allowed", Span(*idle), Span(*max))
+            }
+            What::WriteWithoutUse => f.write_str("may change state and has no recorded use"),
+            What::Impossible => {
+                write!(f, "has values that cannot be right: {:?}", token.anomalies())
+            }
+            What::Crowded(_) => Ok(()),
+        }
+    }
+}
+
+/// `{"rule", "severity", "record", "source", "token_id", "message"}`.
+impl Serialize for Finding<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            rule: Rule,
+            severity: Severity,
+            record: usize,
+            source: &'a str,
+            token_id: Option<TokenId>,
+            message: String,
+        }
+        Shown {
+            rule: self.rule,
+            severity: self.severity,
+            record: self.record,
+            source: self.token.source(),
+            token_id: self.token.id(),
+            message: self.message(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Inventory {
-    /// The findings of `policy` against every record, as of `now`, most urgent first (then
-    /// in the records' order).
+    /// The findings of `policy` against every record, as of `now`. `now` may be this
+    /// machine's clock or the servers' ([`server_now`](Self::server_now)).
     ///
     /// A time the vendor did not report breaks no rule that needs it: an unknown expiry is
     /// neither "expired" nor "never".
-    pub fn audit(&self, policy: &Policy, now: SystemTime) -> Vec<Finding> {
-        let mut findings = Vec::new();
-        for (index, record) in self.records.iter().enumerate() {
-            let found = token_findings(record, policy, now);
-            // Named only for the records with findings, which are few in a healthy fleet.
-            let token = if found.is_empty() { String::new() } else { describe(record) };
-            findings.extend(found.into_iter().map(|(rule, severity, what)| Finding {
-                rule,
-                severity,
-                record: index,
-                message: format!("{token} {what}"),
-            }));
+    pub fn audit(&self, policy: &Policy, now: SystemTime) -> Audit<'_> {
+        let mut by_severity: [Vec<Finding<'_>>; 4] = Default::default();
+        let limits = Limits::new(policy, now);
+        for (index, token) in self.records().enumerate() {
+            token_findings(token, &limits, |rule, severity, what| {
+                let finding = Finding { rule, severity, record: index, token, what };
+                by_severity[severity as usize].push(finding);
+            });
         }
         if let Some(max) = policy.max_tokens_per_account {
-            findings.extend(crowded_accounts(&self.records, max));
+            by_severity[Severity::Medium as usize].extend(crowded_accounts(self, max));
         }
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.record.cmp(&b.record)));
-        findings
+        Audit { now, by_severity }
     }
 }
 
-/// What one record breaks, each with what is wrong, to follow the token's description.
-fn token_findings(
-    record: &TokenRecord,
-    policy: &Policy,
+/// An audit's findings, most urgent first; within a severity, the tokens' findings in the
+/// records' order, then the accounts'.
+///
+/// Serialized as `{"now_unix_ms": …, "findings": [...]}`, with each finding's sentence and no
+/// secret.
+#[derive(Debug, Clone)]
+pub struct Audit<'a> {
     now: SystemTime,
-) -> Vec<(Rule, Severity, String)> {
-    let mut findings = Vec::new();
-    let expired = record.expires.at().filter(|&at| at <= now);
-    if let Some(at) = expired {
-        let ago = ago(now, at);
-        if record.active_sessions.is_some_and(|sessions| sessions > 0) {
-            let sessions = record.active_sessions.unwrap_or_default();
-            let message = format!("expired {ago} but has {sessions} active session(s)");
-            findings.push((Rule::ExpiredWithActiveSessions, Severity::Critical, message));
+    /// Indexed by severity; each in the records' order, so that no sort is needed.
+    by_severity: [Vec<Finding<'a>>; 4],
+}
+
+impl<'a> Audit<'a> {
+    /// The moment the audit judged at.
+    pub fn now(&self) -> SystemTime {
+        self.now
+    }
+
+    /// Every finding, most urgent first; within a severity, the tokens' findings in the
+    /// records' order, then the accounts'.
+    pub fn iter(&self) -> Findings<'_, 'a> {
+        Findings(self.by_severity.iter().rev().flatten())
+    }
+
+    /// The findings of `severity`: the tokens' in the records' order, then the accounts'.
+    pub fn of_severity(&self, severity: Severity) -> &[Finding<'a>] {
+        &self.by_severity[severity as usize]
+    }
+
+    /// How many findings there are.
+    pub fn len(&self) -> usize {
+        self.by_severity.iter().map(Vec::len).sum()
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The severity of the most urgent finding, if any: for a tool's exit code.
+    pub fn most_severe(&self) -> Option<Severity> {
+        self.iter().next().map(|finding| finding.severity)
+    }
+}
+
+impl<'s, 'a> IntoIterator for &'s Audit<'a> {
+    type Item = &'s Finding<'a>;
+    type IntoIter = Findings<'s, 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// An [`Audit`]'s findings, most urgent first.
+#[derive(Debug, Clone)]
+pub struct Findings<'s, 'a>(
+    std::iter::Flatten<std::iter::Rev<std::slice::Iter<'s, Vec<Finding<'a>>>>>,
+);
+
+impl<'s, 'a> Iterator for Findings<'s, 'a> {
+    type Item = &'s Finding<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+impl Serialize for Audit<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct All<'s, 'a>(&'s Audit<'a>);
+        impl Serialize for All<'_, '_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_seq(self.0.iter())
+            }
         }
-        if record.enabled == Some(true) {
-            let message = format!("expired {ago} but is still enabled");
-            findings.push((Rule::ExpiredButEnabled, Severity::High, message));
+        let now = self.now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+        let mut audit = serializer.serialize_struct("Audit", 2)?;
+        audit
+            .serialize_field("now_unix_ms", &u64::try_from(now.as_millis()).unwrap_or(u64::MAX))?;
+        audit.serialize_field("findings", &All(self))?;
+        audit.end()
+    }
+}
+
+/// A policy's limits as moments, worked out once per audit so that judging a token takes
+/// comparisons only; spans are worked out for the findings alone.
+struct Limits<'p> {
+    policy: &'p Policy,
+    now: SystemTime,
+    /// Tokens created before this are too old.
+    created_before: Option<SystemTime>,
+    /// Tokens last used (or, never used, created) before this are idle.
+    idle_before: Option<SystemTime>,
+    /// Tokens expiring after `now` and by this expire soon.
+    expiring_by: Option<SystemTime>,
+}
+
+impl<'p> Limits<'p> {
+    fn new(policy: &'p Policy, now: SystemTime) -> Self {
+        Self {
+            policy,
+            now,
+            created_before: policy.max_age.and_then(|max| now.checked_sub(max)),
+            idle_before: policy.max_idle.and_then(|max| now.checked_sub(max)),
+            // A window past the end of time takes every later expiry.
+            expiring_by: policy.expiring_within.map(|window| {
+                now.checked_add(window).unwrap_or(SystemTime::UNIX_EPOCH + Duration::MAX / 2)
+            }),
+        }
+    }
+
+    /// Whole seconds from `then` to now.
+    fn since(&self, then: SystemTime) -> u64 {
+        self.now.duration_since(then).unwrap_or_default().as_secs()
+    }
+}
+
+/// Hands `found` each rule `token` breaks, with its severity and what is wrong.
+fn token_findings<'a>(
+    token: TokenRecord<'a>,
+    limits: &Limits<'_>,
+    mut found: impl FnMut(Rule, Severity, What<'a>),
+) {
+    let (policy, now) = (limits.policy, limits.now);
+    let readings = token.readings();
+    let (created, expires, last_used) =
+        (readings.created.at(), readings.expires.at(), readings.last_used.at());
+    if let Some(at) = expires.filter(|&at| at <= now) {
+        let ago = limits.since(at);
+        if let Some(sessions) = readings.active_sessions().filter(|&sessions| sessions > 0) {
+            let what = What::ExpiredWithSessions { ago, sessions };
+            found(Rule::ExpiredWithActiveSessions, Severity::Critical, what);
+        }
+        if readings.enabled == Some(true) {
+            found(Rule::ExpiredButEnabled, Severity::High, What::ExpiredButEnabled { ago });
         }
         if policy.expired_present {
-            let message = format!("expired {ago} and is still present");
-            findings.push((Rule::ExpiredButPresent, Severity::Low, message));
+            found(Rule::ExpiredButPresent, Severity::Low, What::ExpiredButPresent { ago });
         }
     }
-    if let (Some(window), Moment::At(at)) = (policy.expiring_within, &record.expires)
-        && *at > now
-        && at.duration_since(now).is_ok_and(|left| left <= window)
+    if let (Some(by), Some(at)) = (limits.expiring_by, expires)
+        && at > now
+        && at <= by
     {
-        let message = format!("expires in {}", span(at.duration_since(now).unwrap_or_default()));
-        findings.push((Rule::ExpiringSoon, Severity::Low, message));
+        let left = at.duration_since(now).unwrap_or_default().as_secs();
+        found(Rule::ExpiringSoon, Severity::Low, What::ExpiresIn(left));
     }
-    if policy.require_expiry && record.expires == Moment::Never {
-        findings.push((Rule::NoExpiry, Severity::Medium, "never expires".to_owned()));
+    if policy.require_expiry && readings.expires == Moment::Never {
+        found(Rule::NoExpiry, Severity::Medium, What::NoExpiry);
     }
-    if let (Some(max), Some(created)) = (policy.max_age, record.created.at())
-        && now.duration_since(created).is_ok_and(|age| age > max)
+    if let (Some(before), Some(max), Some(created)) =
+        (limits.created_before, policy.max_age, created)
+        && created < before
     {
-        let age = now.duration_since(created).unwrap_or_default();
-        let message = format!("is {} old, more than the {} allowed", span(age), span(max));
-        findings.push((Rule::MaxAge, Severity::Medium, message));
+        let what = What::Old { age: limits.since(created), max: max.as_secs() };
+        found(Rule::MaxAge, Severity::Medium, what);
     }
-    if let Some(max) = policy.max_idle {
-        let idle = match (&record.last_used, record.created.at()) {
-            (Moment::At(used), _) => now.duration_since(*used).ok().map(|idle| (idle, "unused")),
-            (Moment::Never, Some(created)) => {
-                now.duration_since(created).ok().map(|idle| (idle, "never used, created"))
-            }
+    if let (Some(before), Some(max)) = (limits.idle_before, policy.max_idle) {
+        let idle_since = match (&readings.last_used, created) {
+            (Moment::At(used), _) => Some((*used, false)),
+            (Moment::Never, Some(created)) => Some((created, true)),
             _ => None,
         };
-        if let Some((idle, what)) = idle.filter(|(idle, _)| *idle > max) {
-            let message =
-                format!("was {what} {} ago, more than the {} allowed", span(idle), span(max));
-            findings.push((Rule::MaxIdle, Severity::Medium, message));
+        if let Some((since, never_used)) = idle_since.filter(|(since, _)| *since < before) {
+            let what = What::Idle { idle: limits.since(since), max: max.as_secs(), never_used };
+            found(Rule::MaxIdle, Severity::Medium, what);
         }
     }
-    let used = record.use_count.is_some_and(|count| count > 0) || record.last_used.at().is_some();
-    if policy.write_without_use && record.permissions.is_some_and(|p| p.write) && !used {
-        let message = "may change state and has no recorded use".to_owned();
-        findings.push((Rule::WriteWithoutUse, Severity::Low, message));
+    if policy.write_without_use
+        && readings.permissions.is_some_and(|p| p.write)
+        && readings.use_count().is_none_or(|count| count == 0)
+        && last_used.is_none()
+    {
+        found(Rule::WriteWithoutUse, Severity::Low, What::WriteWithoutUse);
     }
-    if !record.anomalies.is_empty() {
-        let message = format!("has values that cannot be right: {:?}", record.anomalies);
-        findings.push((Rule::ImpossibleValues, Severity::Low, message));
+    if readings.has_anomalies() {
+        found(Rule::ImpossibleValues, Severity::Low, What::Impossible);
     }
-    findings
 }
 
-/// One finding per account with more than `max` tokens, on its first token's record.
-fn crowded_accounts(records: &[TokenRecord], max: usize) -> Vec<Finding> {
-    let mut accounts: BTreeMap<(Vendor, &str), Vec<usize>> = BTreeMap::new();
-    for (index, record) in records.iter().enumerate() {
-        let Some(name) = record.account.as_ref().and_then(|account| account.name.as_deref()) else {
-            continue;
-        };
-        accounts.entry((record.vendor, name)).or_default().push(index);
+/// One finding per account with more than `max` tokens, on its first token's record, in the
+/// records' order.
+fn crowded_accounts(inventory: &Inventory, max: usize) -> Vec<Finding<'_>> {
+    /// An account, and its first token (its position and record) and how many it has.
+    type Tally<'a> = ((Vendor, Cow<'a, str>), (usize, TokenRecord<'a>, usize));
+    let mut accounts: BTreeMap<(Vendor, Cow<'_, str>), (usize, TokenRecord<'_>, usize)> =
+        BTreeMap::new();
+    // Tokens of one account tend to be listed together: a run is counted before it is looked up.
+    let mut run: Option<Tally<'_>> = None;
+    for (index, record) in inventory.records().enumerate() {
+        let Some(name) = record.account().and_then(|account| account.name) else { continue };
+        let key = (record.vendor(), name);
+        match &mut run {
+            Some((current, (_, _, count))) if *current == key => *count += 1,
+            _ => {
+                if let Some((key, (first, token, count))) = run.take() {
+                    accounts.entry(key).or_insert((first, token, 0)).2 += count;
+                }
+                run = Some((key, (index, record, 1)));
+            }
+        }
     }
-    let mut findings: Vec<Finding> = accounts
+    if let Some((key, (first, token, count))) = run {
+        accounts.entry(key).or_insert((first, token, 0)).2 += count;
+    }
+    let mut findings: Vec<Finding<'_>> = accounts
         .into_iter()
-        .filter(|(_, tokens)| tokens.len() > max)
-        .map(|((vendor, name), tokens)| Finding {
+        .filter(|(_, (_, _, tokens))| *tokens > max)
+        .map(|((_, account), (first, token, tokens))| Finding {
             rule: Rule::TooManyForAccount,
             severity: Severity::Medium,
-            record: tokens[0],
-            message: format!(
-                "{vendor} account {name} has {} tokens, more than {max}",
-                tokens.len()
-            ),
+            record: first,
+            token,
+            what: What::Crowded(Box::new(Crowded { account, tokens, max })),
         })
         .collect();
     findings.sort_by_key(|finding| finding.record);
     findings
 }
 
-/// "entuity token 17 of guy2 (source entuity)".
-fn describe(record: &TokenRecord) -> String {
-    let mut text = format!("{} token", record.vendor);
-    if let Some(id) = &record.id {
-        let _ = write!(text, " {id}");
+/// A span in the largest whole unit: "3 days", "1 hour", "42 seconds".
+struct Span(u64);
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seconds = self.0;
+        let (count, unit) = match seconds {
+            86_400.. => (seconds / 86_400, "day"),
+            3_600.. => (seconds / 3_600, "hour"),
+            60.. => (seconds / 60, "minute"),
+            _ => (seconds, "second"),
+        };
+        write!(f, "{count} {unit}{}", if count == 1 { "" } else { "s" })
     }
-    if let Some(name) = record.account.as_ref().and_then(|account| account.name.as_deref()) {
-        let _ = write!(text, " of {name}");
-    }
-    let _ = write!(text, " (source {})", record.source);
-    text
 }
 
-/// "3 days ago", for a moment before `now`.
-fn ago(now: SystemTime, then: SystemTime) -> String {
-    format!("{} ago", span(now.duration_since(then).unwrap_or_default()))
-}
-
-/// A span in the largest whole unit: days, hours, minutes or seconds.
-fn span(span: Duration) -> String {
-    let seconds = span.as_secs();
-    let (count, unit) = match seconds {
-        86_400.. => (seconds / 86_400, "day"),
-        3_600.. => (seconds / 3_600, "hour"),
-        60.. => (seconds / 60, "minute"),
-        _ => (seconds, "second"),
-    };
-    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
-}
-
-#[cfg(all(test, feature = "bamboo"))]
+#[cfg(all(test, feature = "magpie", feature = "bamboo", feature = "entuity"))]
 mod tests {
     use std::time::{Duration, SystemTime};
 
-    use super::{DAY, Policy, Rule, Severity};
-    use crate::inventory::{Account, AccountKind, Inventory, Moment, Permissions, TokenRecord};
+    use serde_json::{Value, json};
 
-    const NOW: Duration = Duration::from_secs(1_800_000_000);
+    use super::{Policy, Rule, Severity};
+    use crate::inventory::{Inventory, Listing, Tokens};
+
+    const NOW: i64 = 1_800_000_000;
+    const DAY: i64 = 86_400;
 
     fn now() -> SystemTime {
-        SystemTime::UNIX_EPOCH + NOW
+        SystemTime::UNIX_EPOCH + Duration::from_secs(NOW.unsigned_abs())
     }
 
-    fn days_ago(days: u32) -> Moment {
-        Moment::At(now() - DAY * days)
+    fn listing(tokens: Tokens) -> Listing {
+        Listing { source: "test".to_owned(), tokens }
     }
 
-    fn in_days(days: u32) -> Moment {
-        Moment::At(now() + DAY * days)
+    fn inventory(listings: Vec<Listing>) -> Inventory {
+        Inventory { listings, failures: Vec::new(), clocks: Vec::new() }
     }
 
-    /// A record with no times, permissions or account, to set fields on.
-    fn token(name: &str) -> TokenRecord {
-        let token = crate::bamboo::Token {
-            uuid: name.into(),
-            name: name.to_owned(),
-            read: true,
-            change: false,
-        };
-        let mut record = TokenRecord::bamboo("test", token);
-        record.permissions = None;
-        record
+    /// An Entuity token (times in seconds) with the fields of `fields`.
+    fn entuity(fields: Value) -> Listing {
+        let mut token = json!({"tokenId": 1, "tokenValue": "s3cr3t", "userName": "ada"});
+        token.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+        listing(Tokens::Entuity(vec![serde_json::from_value(token).unwrap()]))
     }
 
-    fn rules(records: Vec<TokenRecord>, policy: &Policy) -> Vec<(Rule, Severity, usize)> {
-        let inventory = Inventory { records, failures: Vec::new() };
+    /// A Magpie token expired two days ago, enabled or not.
+    fn magpie_expired(enabled: bool) -> Listing {
+        let token = json!({"id": "m", "disabled": !enabled, "expires": NOW - 2 * DAY});
+        let tokens = vec![serde_json::from_value(token).unwrap()];
+        listing(Tokens::Magpie { service_account: None, tokens })
+    }
+
+    fn bamboo(uuid: &str, change: bool) -> Listing {
+        let token = json!({"uuid": uuid, "name": "agent", "read": true, "change": change});
+        listing(Tokens::Bamboo(vec![serde_json::from_value(token).unwrap()]))
+    }
+
+    fn rules(listings: Vec<Listing>, policy: &Policy) -> Vec<(Rule, Severity, usize)> {
+        let inventory = inventory(listings);
         let findings = inventory.audit(policy, now());
         findings.iter().map(|f| (f.rule, f.severity, f.record)).collect()
     }
 
     #[test]
     fn each_rule_finds_what_it_names_and_nothing_else() {
-        let mut old = token("old");
-        old.created = days_ago(400);
-        let mut idle = token("idle");
-        idle.last_used = days_ago(100);
-        let mut never_used = token("never used");
-        (never_used.created, never_used.last_used) = (days_ago(100), Moment::Never);
-        let mut expiring = token("expiring");
-        expiring.expires = in_days(3);
-        let mut forever = token("forever");
-        forever.expires = Moment::Never;
-        let mut expired = token("expired");
-        (expired.expires, expired.enabled) = (days_ago(2), Some(false));
-        let mut enabled = token("enabled");
-        (enabled.expires, enabled.enabled) = (days_ago(2), Some(true));
-        let mut in_use = token("in use");
-        (in_use.expires, in_use.active_sessions) = (days_ago(2), Some(3));
-        let mut writer = token("writer");
-        writer.permissions = Some(Permissions { read: true, write: true });
-        let mut fine = token("fine");
-        (fine.created, fine.last_used, fine.expires) = (days_ago(10), days_ago(1), in_days(60));
-        fine.permissions = Some(Permissions { read: true, write: true });
-        let unknown = token("unknown times");
-        let policy = Policy::recommended().require_expiry();
         let records = vec![
-            old, idle, never_used, expiring, forever, expired, enabled, in_use, writer, fine,
-            unknown,
+            entuity(json!({"creationTimeSec": NOW - 400 * DAY})),
+            entuity(json!({"stats": {"lastLoginTimeSec": NOW - 100 * DAY}})),
+            entuity(json!({"creationTimeSec": NOW - 100 * DAY, "stats": {"lastLoginTimeSec": 0}})),
+            entuity(json!({"expiryTimeSec": NOW + 3 * DAY})),
+            entuity(json!({"expiryTimeSec": 0})),
+            magpie_expired(false),
+            magpie_expired(true),
+            entuity(json!({"expiryTimeSec": NOW - 2 * DAY, "activeSessionCount": 3})),
+            bamboo("writer", true),
+            entuity(json!({"creationTimeSec": NOW - 10 * DAY, "expiryTimeSec": NOW + 60 * DAY,
+                "stats": {"lastLoginTimeSec": NOW - DAY, "loginCount": 4}})),
+            bamboo("reader with no times", false),
         ];
+        let policy = Policy::recommended().require_expiry().max_tokens_per_account(20);
         assert_eq!(
             rules(records, &policy),
             [
@@ -388,42 +613,98 @@ mod tests {
 
     #[test]
     fn rules_that_are_off_find_nothing_but_expired_tokens_still_working() {
-        let mut enabled = token("enabled");
-        (enabled.expires, enabled.enabled, enabled.created) =
-            (days_ago(1), Some(true), days_ago(900));
+        let records =
+            vec![entuity(json!({"creationTimeSec": NOW - 900 * DAY})), magpie_expired(true)];
         assert_eq!(
-            rules(vec![enabled], &Policy::default()),
-            [(Rule::ExpiredButEnabled, Severity::High, 0)]
+            rules(records, &Policy::default()),
+            [(Rule::ExpiredButEnabled, Severity::High, 1)]
         );
     }
 
     #[test]
-    fn accounts_with_too_many_tokens_are_found_once() {
-        let owned = |name: &str| {
-            let mut record = token(name);
-            record.account = Some(Account { kind: AccountKind::User, name: Some("ada".into()) });
-            record
-        };
-        let records = vec![token("no account"), owned("a"), owned("b"), owned("c")];
-        let policy = Policy::default().max_tokens_per_account(2);
-        let inventory = Inventory { records, failures: Vec::new() };
-        let findings = inventory.audit(&policy, now());
-        assert_eq!(findings.len(), 1);
-        assert_eq!((findings[0].rule, findings[0].record), (Rule::TooManyForAccount, 1));
-        assert_eq!(findings[0].message, "bamboo account ada has 3 tokens, more than 2");
+    fn impossible_values_are_findings() {
+        let expired_at_birth =
+            entuity(json!({"creationTimeSec": NOW - DAY, "expiryTimeSec": NOW - 2 * DAY}));
+        let inventory = inventory(vec![expired_at_birth]);
+        let audit = inventory.audit(&Policy::default(), now());
+        let findings: Vec<_> = audit.iter().collect();
+        assert_eq!(
+            (findings[0].rule, findings[0].severity),
+            (Rule::ImpossibleValues, Severity::Low)
+        );
+        assert!(findings[0].message().ends_with("cannot be right: [ExpiresBeforeCreated]"));
+    }
+
+    #[test]
+    fn accounts_with_too_many_tokens_are_found_once_after_the_tokens_medium_findings() {
+        let records = vec![
+            bamboo("no account", false),
+            entuity(json!({})),
+            entuity(json!({"creationTimeSec": NOW - 400 * DAY})),
+            entuity(json!({})),
+        ];
+        let policy = Policy::default().max_tokens_per_account(2).max_age(Duration::from_secs(1));
+        let inventory = inventory(records);
+        let audit = inventory.audit(&policy, now());
+        let findings: Vec<_> = audit.iter().collect();
+        let found: Vec<_> = findings.iter().map(|f| (f.rule, f.record)).collect();
+        // The account's finding follows the tokens' of its severity.
+        assert_eq!(found, [(Rule::MaxAge, 2), (Rule::TooManyForAccount, 1)]);
+        assert_eq!(findings[1].message(), "entuity account ada has 3 tokens, more than 2");
     }
 
     #[test]
     fn findings_say_what_is_wrong_by_id_and_never_by_secret() {
-        let mut enabled = token("s3cr3t-uuid");
-        (enabled.expires, enabled.enabled) = (days_ago(3), Some(true));
-        let inventory = Inventory { records: vec![enabled], failures: Vec::new() };
-        let finding = &inventory.audit(&Policy::default(), now())[0];
-        let id = inventory.records[0].id.as_ref().unwrap().to_string();
+        let inventory = inventory(vec![bamboo("s3cr3t-uuid", true)]);
+        let policy = Policy::default().write_without_use();
+        let audit = inventory.audit(&policy, now());
+        let finding = audit.iter().next().unwrap();
+        let id = inventory.record(0).unwrap().id().unwrap().to_string();
         assert_eq!(
-            finding.message,
-            format!("bamboo token {id} (source test) expired 3 days ago but is still enabled")
+            finding.message(),
+            format!("bamboo token {id} (source test) may change state and has no recorded use")
         );
-        assert!(!serde_json::to_string(finding).unwrap().contains("s3cr3t"));
+        let json = serde_json::to_value(finding).unwrap();
+        assert_eq!(json["token_id"], json!({"kind": "fingerprint", "value": id}));
+        assert_eq!(
+            (&json["rule"], &json["severity"]),
+            (&json!("write_without_use"), &json!("low"))
+        );
+        assert!(!json.to_string().contains("s3cr3t"));
+    }
+
+    #[test]
+    fn an_audit_serializes_its_moment_and_its_findings_most_urgent_first() {
+        let inventory = inventory(vec![bamboo("writer", true), magpie_expired(true)]);
+        let audit = inventory.audit(&Policy::recommended(), now());
+        assert_eq!(audit.most_severe(), Some(Severity::High));
+        assert_eq!((audit.len(), audit.of_severity(Severity::Low).len()), (3, 2));
+        let json = serde_json::to_value(&audit).unwrap();
+        assert_eq!(json["now_unix_ms"], json!(NOW * 1000));
+        let rules: Vec<&Value> =
+            json["findings"].as_array().unwrap().iter().map(|f| &f["rule"]).collect();
+        assert_eq!(
+            rules,
+            [
+                &json!("expired_but_enabled"),
+                &json!("write_without_use"),
+                &json!("expired_but_present")
+            ]
+        );
+        assert!(
+            inventory
+                .audit(&Policy::default(), now() - Duration::from_secs(3 * 86_400))
+                .most_severe()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn spans_are_shown_in_their_largest_whole_unit() {
+        let shown = |seconds: u64| super::Span(seconds).to_string();
+        assert_eq!(
+            [shown(1), shown(59), shown(60), shown(7_200), shown(86_400), shown(3 * 86_400 + 1)],
+            ["1 second", "59 seconds", "1 minute", "2 hours", "1 day", "3 days"]
+        );
     }
 }

@@ -16,36 +16,39 @@
 //!     Source::entuity("entuity", entuity.client.clone()),
 //! ];
 //! let inventory = Inventory::collect(&sources, 4, |progress| eprintln!("{progress:?}")).await;
-//! for record in &inventory.records {
-//!     println!("{} {:?} expires {:?}", record.source, record.id, record.expires);
+//! for record in inventory.records() {
+//!     println!("{} {:?} expires {:?}", record.source(), record.id(), record.expires());
 //! }
 //! assert!(inventory.failures.is_empty());
 //! // No secret is written: token values are redacted, secret ids are fingerprints.
 //! let json = serde_json::to_string(&inventory).unwrap();
 //!
 //! use access_tokens::inventory::Policy;
-//! for finding in inventory.audit(&Policy::recommended(), std::time::SystemTime::now()) {
-//!     println!("{:?} {:?}: {}", finding.severity, finding.rule, finding.message);
+//! // Judged by the servers' clocks, from their answers' `Date`.
+//! let now = inventory.server_now().unwrap_or_else(std::time::SystemTime::now);
+//! for finding in &inventory.audit(&Policy::recommended(), now) {
+//!     println!("{:?} {:?}: {finding}", finding.severity, finding.rule);
 //! }
 //! # Ok(())
 //! # }
 //! ```
 
 mod audit;
-mod from_vendor;
 mod moment;
 mod record;
+
+use std::time::SystemTime;
 
 use futures_util::StreamExt as _;
 use serde::{Serialize, Serializer};
 
-pub use audit::{Finding, Policy, Rule, Severity};
+pub use audit::{Audit, Finding, Findings, Policy, Rule, Severity};
 pub use moment::Moment;
 pub use record::{
-    Account, AccountKind, Anomaly, Permissions, TokenId, TokenRecord, Vendor, VendorRecord,
+    Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
+    VendorRecord,
 };
 
-use crate::Error;
 #[cfg(feature = "bamboo")]
 use crate::bamboo;
 #[cfg(feature = "entuity")]
@@ -54,6 +57,7 @@ use crate::entuity;
 use crate::insight;
 #[cfg(feature = "magpie")]
 use crate::magpie;
+use crate::{Error, ServerClock};
 
 /// Where tokens are listed from: a client of one vendor, under a name of the caller's that
 /// records, failures and progress carry.
@@ -132,50 +136,80 @@ impl Source {
         }
     }
 
-    /// Lists the source's tokens as records.
-    async fn list(&self) -> Result<Vec<TokenRecord>, Error> {
-        let name = self.name.as_str();
+    /// Lists the source's tokens, with the server's clock as its answer showed it.
+    async fn list(&self) -> Result<(Tokens, Option<ServerClock>), Error> {
         Ok(match &self.kind {
             #[cfg(feature = "magpie")]
             SourceKind::Magpie(client) => {
-                let account = Account { kind: AccountKind::User, name: None };
                 let tokens = client.list_tokens().await?;
-                tokens.into_iter().map(|t| TokenRecord::magpie(name, account.clone(), t)).collect()
+                (Tokens::Magpie { service_account: None, tokens }, client.server_clock())
             }
             #[cfg(feature = "magpie")]
             SourceKind::MagpieServiceAccount(client, user_name) => {
-                let account =
-                    Account { kind: AccountKind::ServiceAccount, name: Some(user_name.clone()) };
                 let tokens = client.service_account(user_name).list().await?;
-                tokens.into_iter().map(|t| TokenRecord::magpie(name, account.clone(), t)).collect()
+                let service_account = Some(user_name.clone());
+                (Tokens::Magpie { service_account, tokens }, client.server_clock())
             }
             #[cfg(feature = "bamboo")]
             SourceKind::Bamboo(client) => {
-                let tokens = client.list_tokens().await?;
-                tokens.into_iter().map(|token| TokenRecord::bamboo(name, token)).collect()
+                (Tokens::Bamboo(client.list_tokens().await?), client.server_clock())
             }
             #[cfg(feature = "entuity")]
             SourceKind::Entuity(client) => {
-                let tokens = client.list_tokens().await?;
-                tokens.into_iter().map(|token| TokenRecord::entuity(name, token)).collect()
+                (Tokens::Entuity(client.list_tokens().await?), client.server_clock())
             }
             #[cfg(feature = "insight")]
             SourceKind::Insight(client) => {
-                let tokens = client.list_tokens().await?;
-                tokens.into_iter().map(|token| TokenRecord::insight(name, token)).collect()
+                (Tokens::Insight(client.list_tokens().await?), client.server_clock())
             }
         })
     }
 }
 
 /// The tokens of several sources, and the sources that could not be listed.
-#[derive(Debug, Serialize)]
+///
+/// Serialized as `{"records": [...], "failures": [...], "clocks": [...]}`: every record (with
+/// its vendor's record), and no secret.
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Inventory {
-    /// Every token listed, in the order of the sources and then of each vendor's list.
-    pub records: Vec<TokenRecord>,
+    /// What each source that answered listed, in the order of the sources.
+    pub listings: Vec<Listing>,
     /// The sources that failed, in the order of the sources; their tokens are missing.
     pub failures: Vec<SourceFailure>,
+    /// The clocks of the servers that answered with a `Date`, in the order of the sources.
+    pub clocks: Vec<SourceClock>,
+}
+
+impl Serialize for Inventory {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut inventory = serializer.serialize_struct("Inventory", 3)?;
+        inventory.serialize_field("records", &Records(self))?;
+        inventory.serialize_field("failures", &self.failures)?;
+        inventory.serialize_field("clocks", &self.clocks)?;
+        inventory.end()
+    }
+}
+
+/// An inventory's records, serialized as a sequence.
+struct Records<'a>(&'a Inventory);
+
+impl Serialize for Records<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.records())
+    }
+}
+
+/// A source's server clock, as its listing's answer showed it.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SourceClock {
+    /// The source's name.
+    pub source: String,
+    /// The server's clock against ours; serialized in line (`date_unix_ms`, `skew_ms`).
+    #[serde(flatten)]
+    pub clock: ServerClock,
 }
 
 /// A source that could not be listed.
@@ -244,7 +278,7 @@ impl Inventory {
     ) -> Self {
         let total = sources.len();
         let mut done = 0;
-        let mut results: Vec<(usize, Result<Vec<TokenRecord>, Error>)> = Vec::with_capacity(total);
+        let mut results = Vec::with_capacity(total);
         let mut pending = sources.iter().enumerate();
         let mut running = futures_util::stream::FuturesUnordered::new();
         loop {
@@ -257,19 +291,23 @@ impl Inventory {
             done += 1;
             let source = &sources[index].name;
             match &result {
-                Ok(records) => {
-                    progress(Progress::Listed { source, tokens: records.len(), done, total })
+                Ok((tokens, _)) => {
+                    progress(Progress::Listed { source, tokens: tokens.len(), done, total })
                 }
                 Err(error) => progress(Progress::Failed { source, error, done, total }),
             }
             results.push((index, result));
         }
         results.sort_by_key(|(index, _)| *index);
-        let mut inventory = Self { records: Vec::new(), failures: Vec::new() };
+        let mut inventory = Self { listings: Vec::new(), failures: Vec::new(), clocks: Vec::new() };
         for (index, result) in results {
             let source = &sources[index];
             match result {
-                Ok(records) => inventory.records.extend(records),
+                Ok((tokens, clock)) => {
+                    let source = source.name.clone();
+                    inventory.listings.push(Listing { source: source.clone(), tokens });
+                    inventory.clocks.extend(clock.map(|clock| SourceClock { source, clock }));
+                }
                 Err(error) => inventory.failures.push(SourceFailure {
                     source: source.name.clone(),
                     vendor: source.vendor(),
@@ -278,5 +316,41 @@ impl Inventory {
             }
         }
         inventory
+    }
+
+    /// Every token listed, in the order of the sources and then of each vendor's list.
+    pub fn records(&self) -> impl Iterator<Item = TokenRecord<'_>> {
+        self.listings.iter().flat_map(Listing::records)
+    }
+
+    /// The record at `index` in [`records`](Self::records)' order, such as a
+    /// [`Finding`]'s.
+    pub fn record(&self, mut index: usize) -> Option<TokenRecord<'_>> {
+        for listing in &self.listings {
+            match listing.records().nth(index) {
+                Some(record) => return Some(record),
+                None => index -= listing.len(),
+            }
+        }
+        None
+    }
+
+    /// How many tokens were listed.
+    pub fn len(&self) -> usize {
+        self.listings.iter().map(Listing::len).sum()
+    }
+
+    /// Whether no token was listed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Now by the servers' clocks: the median of the [`clocks`](Self::clocks)' readings of
+    /// now, or `None` if no server sent a `Date`. An audit at it judges expiries as the servers
+    /// do, whatever this machine's clock says.
+    pub fn server_now(&self) -> Option<SystemTime> {
+        let mut nows: Vec<SystemTime> = self.clocks.iter().map(|c| c.clock.now()).collect();
+        nows.sort_unstable();
+        nows.get(nows.len() / 2).copied()
     }
 }

@@ -1,6 +1,8 @@
 //! One record type for a token of any vendor.
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Serialize, Serializer};
 
 use super::Moment;
 #[cfg(feature = "bamboo")]
@@ -39,49 +41,372 @@ impl std::fmt::Display for Vendor {
     }
 }
 
-/// A token of any vendor, with what the inventory and the audit read from it. Serializing one
-/// writes no secret: the vendor's record is serialized with its secrets redacted.
-#[derive(Debug, Clone, Serialize)]
+/// The tokens one source listed, as the vendor sent them.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct TokenRecord {
-    /// The product.
-    pub vendor: Vendor,
-    /// The name of the [`Source`](super::Source) it was listed from.
+pub struct Listing {
+    /// The name of the [`Source`](super::Source).
     pub source: String,
-    /// The account it acts as, where the vendor ties it to one.
-    pub account: Option<Account>,
-    /// An identifier that is stable across listings and never the secret.
-    pub id: Option<TokenId>,
-    /// Its name or description.
-    pub name: Option<String>,
-    /// When it was created.
-    pub created: Moment,
-    /// When it was last used.
-    pub last_used: Moment,
-    /// When it expires.
-    pub expires: Moment,
-    /// Whether it is enabled, where the vendor can disable tokens.
-    pub enabled: Option<bool>,
-    /// What it may do, where the vendor scopes tokens (Bamboo's read and change).
-    pub permissions: Option<Permissions>,
-    /// How many times it was used, where the vendor counts (Entuity's logins).
-    pub use_count: Option<u64>,
-    /// How many sessions opened with it are active, where the vendor says (Entuity).
-    pub active_sessions: Option<u64>,
-    /// Values that cannot be right, such as an expiry before the creation.
-    pub anomalies: Vec<Anomaly>,
+    /// Its tokens.
+    pub tokens: Tokens,
+}
+
+/// A vendor's list of tokens, as decoded.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Tokens {
+    /// Magpie tokens: a user's own, or those of the service account `service_account`.
+    #[cfg(feature = "magpie")]
+    Magpie {
+        /// The service account listed, if it was one.
+        service_account: Option<String>,
+        /// The tokens.
+        tokens: Vec<magpie::AccessToken>,
+    },
+    /// A Bamboo server's tokens.
+    #[cfg(feature = "bamboo")]
+    Bamboo(Vec<bamboo::Token>),
+    /// An Entuity server's tokens.
+    #[cfg(feature = "entuity")]
+    Entuity(Vec<entuity::AccessToken>),
+    /// An Insight.io user's tokens.
+    #[cfg(feature = "insight")]
+    Insight(Vec<insight::ApiToken>),
+}
+
+impl Tokens {
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        match self {
+            #[cfg(feature = "magpie")]
+            Tokens::Magpie { tokens, .. } => tokens.len(),
+            #[cfg(feature = "bamboo")]
+            Tokens::Bamboo(tokens) => tokens.len(),
+            #[cfg(feature = "entuity")]
+            Tokens::Entuity(tokens) => tokens.len(),
+            #[cfg(feature = "insight")]
+            Tokens::Insight(tokens) => tokens.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Listing {
+    /// How many tokens it has.
+    pub fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    /// Whether it has no tokens.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// Its tokens as records.
+    pub fn records(&self) -> impl ExactSizeIterator<Item = TokenRecord<'_>> {
+        (0..self.len()).map(|index| TokenRecord { listing: self, index })
+    }
+}
+
+/// A token of any vendor: what the inventory and the audit read from the vendor's own record,
+/// in one shape for every vendor.
+///
+/// It borrows the vendor's record from its [`Listing`], and each reading is made when it is
+/// asked for: an inventory of many thousands of tokens costs no more than their lists.
+/// Serializing one writes every reading and the vendor's record, and no secret: the vendor's
+/// secrets are redacted, and [`id`](Self::id) is never one.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRecord<'a> {
+    listing: &'a Listing,
+    /// Always within the listing's tokens.
+    index: usize,
+}
+
+impl<'a> TokenRecord<'a> {
+    /// The product.
+    pub fn vendor(&self) -> Vendor {
+        match self.vendor_record() {
+            #[cfg(feature = "magpie")]
+            VendorRecord::Magpie(_) => Vendor::Magpie,
+            #[cfg(feature = "bamboo")]
+            VendorRecord::Bamboo(_) => Vendor::Bamboo,
+            #[cfg(feature = "entuity")]
+            VendorRecord::Entuity(_) => Vendor::Entuity,
+            #[cfg(feature = "insight")]
+            VendorRecord::Insight(_) => Vendor::Insight,
+        }
+    }
+
+    /// The name of the [`Source`](super::Source) it was listed from.
+    pub fn source(&self) -> &'a str {
+        &self.listing.source
+    }
+
     /// The vendor's own record, for everything else.
-    pub vendor_record: VendorRecord,
+    pub fn vendor_record(&self) -> VendorRecord<'a> {
+        match &self.listing.tokens {
+            #[cfg(feature = "magpie")]
+            Tokens::Magpie { tokens, .. } => VendorRecord::Magpie(&tokens[self.index]),
+            #[cfg(feature = "bamboo")]
+            Tokens::Bamboo(tokens) => VendorRecord::Bamboo(&tokens[self.index]),
+            #[cfg(feature = "entuity")]
+            Tokens::Entuity(tokens) => VendorRecord::Entuity(&tokens[self.index]),
+            #[cfg(feature = "insight")]
+            Tokens::Insight(tokens) => VendorRecord::Insight(&tokens[self.index]),
+        }
+    }
+
+    /// The account it acts as, where the vendor ties it to one: Magpie's user or service
+    /// account, Entuity's user (by name, or `#` and its id), Insight.io's user.
+    pub fn account(&self) -> Option<Account<'a>> {
+        fn user(name: Option<Cow<'_, str>>) -> Option<Account<'_>> {
+            Some(Account { kind: AccountKind::User, name })
+        }
+        match self.vendor_record() {
+            #[cfg(feature = "magpie")]
+            VendorRecord::Magpie(_) => match &self.listing.tokens {
+                Tokens::Magpie { service_account: Some(name), .. } => Some(Account {
+                    kind: AccountKind::ServiceAccount,
+                    name: Some(Cow::Borrowed(name)),
+                }),
+                _ => user(None),
+            },
+            #[cfg(feature = "bamboo")]
+            VendorRecord::Bamboo(_) => None,
+            #[cfg(feature = "entuity")]
+            VendorRecord::Entuity(token) => user(match (&token.user_name, token.user_id) {
+                (Some(name), _) => Some(Cow::Borrowed(name)),
+                (None, Some(id)) => Some(Cow::Owned(format!("#{id}"))),
+                (None, None) => None,
+            }),
+            #[cfg(feature = "insight")]
+            VendorRecord::Insight(token) => user(token.uid.as_deref().map(Cow::Borrowed)),
+        }
+    }
+
+    /// An identifier that is stable across listings and never the secret: Magpie's and
+    /// Entuity's ids, and a [fingerprint](TokenId::Fingerprint) of Bamboo's uuid and
+    /// Insight.io's value, which are the secrets themselves.
+    pub fn id(&self) -> Option<TokenId> {
+        match self.vendor_record() {
+            #[cfg(feature = "magpie")]
+            VendorRecord::Magpie(token) => token.id.clone().map(TokenId::Vendor),
+            #[cfg(feature = "bamboo")]
+            VendorRecord::Bamboo(token) => Some(TokenId::fingerprint(Vendor::Bamboo, &token.uuid)),
+            #[cfg(feature = "entuity")]
+            VendorRecord::Entuity(token) => Some(TokenId::Vendor(token.token_id.to_string())),
+            #[cfg(feature = "insight")]
+            VendorRecord::Insight(token) => {
+                Some(TokenId::fingerprint(Vendor::Insight, &token.api_token))
+            }
+        }
+    }
+
+    /// Its name or description.
+    pub fn name(&self) -> Option<&'a str> {
+        match self.vendor_record() {
+            #[cfg(feature = "magpie")]
+            VendorRecord::Magpie(token) => token.description.as_deref(),
+            #[cfg(feature = "bamboo")]
+            VendorRecord::Bamboo(token) => Some(&token.name),
+            #[cfg(feature = "entuity")]
+            VendorRecord::Entuity(token) => token.description.as_deref(),
+            #[cfg(feature = "insight")]
+            VendorRecord::Insight(_) => None,
+        }
+    }
+
+    /// When it was created. Magpie's times come in a format the vendor does not document:
+    /// [`Moment`] reads the plausible ones and keeps the rest raw.
+    pub fn created(&self) -> Moment {
+        self.readings().created
+    }
+
+    /// When it was last used (Entuity: its last login, `0` meaning never).
+    pub fn last_used(&self) -> Moment {
+        self.readings().last_used
+    }
+
+    /// When it expires (Entuity: `0` meaning never).
+    pub fn expires(&self) -> Moment {
+        self.readings().expires
+    }
+
+    /// Whether it is enabled, where the vendor can disable tokens (Magpie).
+    pub fn enabled(&self) -> Option<bool> {
+        self.readings().enabled
+    }
+
+    /// What it may do, where the vendor scopes tokens (Bamboo's read and change).
+    pub fn permissions(&self) -> Option<Permissions> {
+        self.readings().permissions
+    }
+
+    /// How many times it was used, where the vendor counts (Entuity's logins); a negative
+    /// count is `None` and an [anomaly](Self::anomalies).
+    pub fn use_count(&self) -> Option<u64> {
+        self.readings().use_count()
+    }
+
+    /// How many sessions opened with it are active, where the vendor says (Entuity); a
+    /// negative count is `None` and an [anomaly](Self::anomalies).
+    pub fn active_sessions(&self) -> Option<u64> {
+        self.readings().active_sessions()
+    }
+
+    /// Values that cannot be right, such as an expiry before the creation; the vendor's
+    /// record keeps them as sent.
+    pub fn anomalies(&self) -> Vec<Anomaly> {
+        self.readings().anomalies()
+    }
+
+    /// Everything the audit reads, from one look at the vendor's record: the units its times
+    /// come in, and which of its values mean never.
+    pub(crate) fn readings(&self) -> Readings {
+        let mut readings = Readings {
+            created: Moment::UNREPORTED,
+            last_used: Moment::UNREPORTED,
+            expires: Moment::UNREPORTED,
+            enabled: None,
+            permissions: None,
+            uses: None,
+            sessions: None,
+        };
+        match self.vendor_record() {
+            #[cfg(feature = "magpie")]
+            VendorRecord::Magpie(token) => {
+                readings.created = Moment::from_undocumented(token.created.as_ref());
+                readings.expires = Moment::from_undocumented(token.expires.as_ref());
+                readings.enabled = token.disabled.map(|disabled| !disabled);
+            }
+            #[cfg(feature = "bamboo")]
+            VendorRecord::Bamboo(token) => {
+                readings.permissions = Some(Permissions { read: token.read, write: token.change });
+            }
+            #[cfg(feature = "entuity")]
+            VendorRecord::Entuity(token) => {
+                let stats = token.stats.as_ref();
+                readings.created = Moment::from_seconds(token.creation_time_sec);
+                readings.expires = Moment::from_seconds_or_never(token.expiry_time_sec);
+                readings.last_used =
+                    Moment::from_seconds_or_never(stats.and_then(|s| s.last_login_time_sec));
+                readings.uses = stats.and_then(|stats| stats.login_count);
+                readings.sessions = token.active_session_count;
+            }
+            #[cfg(feature = "insight")]
+            VendorRecord::Insight(token) => {
+                readings.created = Moment::from_millis(token.created);
+                readings.last_used = Moment::from_millis(token.last_used);
+            }
+        }
+        readings
+    }
+}
+
+/// What a record says about its token, read once.
+pub(crate) struct Readings {
+    pub(crate) created: Moment,
+    pub(crate) last_used: Moment,
+    pub(crate) expires: Moment,
+    pub(crate) enabled: Option<bool>,
+    pub(crate) permissions: Option<Permissions>,
+    /// The vendor's counts, as sent.
+    uses: Option<i64>,
+    sessions: Option<i64>,
+}
+
+impl Readings {
+    pub(crate) fn use_count(&self) -> Option<u64> {
+        self.uses.and_then(|count| u64::try_from(count).ok())
+    }
+
+    pub(crate) fn active_sessions(&self) -> Option<u64> {
+        self.sessions.and_then(|count| u64::try_from(count).ok())
+    }
+
+    /// Whether any value cannot be right, without listing them.
+    pub(crate) fn has_anomalies(&self) -> bool {
+        let created = self.created.at();
+        let before_creation = |moment: &Moment| {
+            created.is_some_and(|created| moment.at().is_some_and(|at| at < created))
+        };
+        before_creation(&self.expires)
+            || before_creation(&self.last_used)
+            || self.uses.is_some_and(i64::is_negative)
+            || self.sessions.is_some_and(i64::is_negative)
+    }
+
+    pub(crate) fn anomalies(&self) -> Vec<Anomaly> {
+        let mut anomalies = Vec::new();
+        if let Some(created) = self.created.at() {
+            if self.expires.at().is_some_and(|expires| expires < created) {
+                anomalies.push(Anomaly::ExpiresBeforeCreated);
+            }
+            if self.last_used.at().is_some_and(|used| used < created) {
+                anomalies.push(Anomaly::UsedBeforeCreated);
+            }
+        }
+        if self.uses.is_some_and(i64::is_negative) || self.sessions.is_some_and(i64::is_negative) {
+            anomalies.push(Anomaly::NegativeCount);
+        }
+        anomalies
+    }
+}
+
+/// Every reading, then the vendor's record: the shape of a serialized [`TokenRecord`].
+#[derive(Serialize)]
+struct Shown<'a> {
+    vendor: Vendor,
+    source: &'a str,
+    account: Option<Account<'a>>,
+    id: Option<TokenId>,
+    name: Option<&'a str>,
+    created: Moment,
+    last_used: Moment,
+    expires: Moment,
+    enabled: Option<bool>,
+    permissions: Option<Permissions>,
+    use_count: Option<u64>,
+    active_sessions: Option<u64>,
+    anomalies: Vec<Anomaly>,
+    vendor_record: VendorRecord<'a>,
+}
+
+impl Serialize for TokenRecord<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let readings = self.readings();
+        Shown {
+            vendor: self.vendor(),
+            source: self.source(),
+            account: self.account(),
+            id: self.id(),
+            name: self.name(),
+            anomalies: readings.anomalies(),
+            use_count: readings.use_count(),
+            active_sessions: readings.active_sessions(),
+            created: readings.created,
+            last_used: readings.last_used,
+            expires: readings.expires,
+            enabled: readings.enabled,
+            permissions: readings.permissions,
+            vendor_record: self.vendor_record(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Whom a token acts as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Account {
+pub struct Account<'a> {
     /// What kind of account it is.
     pub kind: AccountKind,
     /// Its name, where the vendor or the source says.
-    pub name: Option<String>,
+    pub name: Option<Cow<'a, str>>,
 }
 
 /// What kind of account a token acts as.
@@ -163,20 +488,20 @@ pub enum Anomaly {
 }
 
 /// The vendor's own record of a token, as listed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(tag = "vendor", content = "record", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum VendorRecord {
+pub enum VendorRecord<'a> {
     /// A Magpie token.
     #[cfg(feature = "magpie")]
-    Magpie(magpie::AccessToken),
+    Magpie(&'a magpie::AccessToken),
     /// A Bamboo token.
     #[cfg(feature = "bamboo")]
-    Bamboo(bamboo::Token),
+    Bamboo(&'a bamboo::Token),
     /// An Entuity token.
     #[cfg(feature = "entuity")]
-    Entuity(entuity::AccessToken),
+    Entuity(&'a entuity::AccessToken),
     /// An Insight.io token.
     #[cfg(feature = "insight")]
-    Insight(insight::ApiToken),
+    Insight(&'a insight::ApiToken),
 }
