@@ -1,12 +1,12 @@
 //! An audit of an inventory against a [`Policy`], at an explicit "now": findings a person
 //! can act on, each with its rule, severity and record.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use serde::{Serialize, Serializer};
 
+use super::record::AccountName;
 use super::{Inventory, Moment, TokenId, TokenRecord, Vendor};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
@@ -186,7 +186,7 @@ enum What<'a> {
 
 #[derive(Debug, Clone)]
 struct Crowded<'a> {
-    account: Cow<'a, str>,
+    account: AccountName<'a>,
     tokens: usize,
     max: usize,
 }
@@ -211,7 +211,7 @@ impl std::fmt::Display for Finding<'_> {
         if let Some(id) = token.id() {
             write!(f, " {id}")?;
         }
-        if let Some(name) = token.account().and_then(|account| account.name) {
+        if let Some((_, Some(name))) = token.account_name() {
             write!(f, " of {name}")?;
         }
         write!(f, " (source {}) ", token.source())?;
@@ -475,16 +475,18 @@ fn token_findings<'a>(
 /// records' order.
 fn crowded_accounts(inventory: &Inventory, max: usize) -> Vec<Finding<'_>> {
     /// An account, and its first token (its position and record) and how many it has.
-    type Tally<'a> = ((Vendor, Cow<'a, str>), (usize, TokenRecord<'a>, usize));
-    let mut accounts: BTreeMap<(Vendor, Cow<'_, str>), (usize, TokenRecord<'_>, usize)> =
+    type Tally<'a> = ((Vendor, AccountName<'a>), (usize, TokenRecord<'a>, usize));
+    let mut accounts: BTreeMap<(Vendor, AccountName<'_>), (usize, TokenRecord<'_>, usize)> =
         BTreeMap::new();
     // Tokens of one account tend to be listed together: a run is counted before it is looked up.
     let mut run: Option<Tally<'_>> = None;
     for (index, record) in inventory.records().enumerate() {
-        let Some(name) = record.account().and_then(|account| account.name) else { continue };
+        let Some((_, Some(name))) = record.account_name() else { continue };
         let key = (record.vendor(), name);
         match &mut run {
-            Some((current, (_, _, count))) if *current == key => *count += 1,
+            Some((current, (_, _, count))) if current.0 == key.0 && current.1.same(&key.1) => {
+                *count += 1
+            }
             _ => {
                 if let Some((key, (first, token, count))) = run.take() {
                     accounts.entry(key).or_insert((first, token, 0)).2 += count;

@@ -163,28 +163,36 @@ impl<'a> TokenRecord<'a> {
     /// The account it acts as, where the vendor ties it to one: Magpie's user or service
     /// account, Entuity's user (by name, or `#` and its id), Insight.io's user.
     pub fn account(&self) -> Option<Account<'a>> {
-        fn user(name: Option<Cow<'_, str>>) -> Option<Account<'_>> {
-            Some(Account { kind: AccountKind::User, name })
-        }
+        let (kind, name) = self.account_name()?;
+        let name = name.map(|name| match name {
+            AccountName::Name(name) => Cow::Borrowed(name),
+            AccountName::Id(_) => Cow::Owned(name.to_string()),
+        });
+        Some(Account { kind, name })
+    }
+
+    /// What [`account`](Self::account) says, without making a name from an id: the audit
+    /// counts tokens per account over every record.
+    pub(crate) fn account_name(&self) -> Option<(AccountKind, Option<AccountName<'a>>)> {
+        let user = |name| Some((AccountKind::User, name));
         match self.vendor_record() {
             #[cfg(feature = "magpie")]
             VendorRecord::Magpie(_) => match &self.listing.tokens {
-                Tokens::Magpie { service_account: Some(name), .. } => Some(Account {
-                    kind: AccountKind::ServiceAccount,
-                    name: Some(Cow::Borrowed(name)),
-                }),
+                Tokens::Magpie { service_account: Some(name), .. } => {
+                    Some((AccountKind::ServiceAccount, Some(AccountName::Name(name))))
+                }
                 _ => user(None),
             },
             #[cfg(feature = "bamboo")]
             VendorRecord::Bamboo(_) => None,
             #[cfg(feature = "entuity")]
             VendorRecord::Entuity(token) => user(match (&token.user_name, token.user_id) {
-                (Some(name), _) => Some(Cow::Borrowed(name)),
-                (None, Some(id)) => Some(Cow::Owned(format!("#{id}"))),
+                (Some(name), _) => Some(AccountName::Name(name)),
+                (None, Some(id)) => Some(AccountName::Id(id)),
                 (None, None) => None,
             }),
             #[cfg(feature = "insight")]
-            VendorRecord::Insight(token) => user(token.uid.as_deref().map(Cow::Borrowed)),
+            VendorRecord::Insight(token) => user(token.uid.as_deref().map(AccountName::Name)),
         }
     }
 
@@ -407,6 +415,36 @@ pub struct Account<'a> {
     pub kind: AccountKind,
     /// Its name, where the vendor or the source says.
     pub name: Option<Cow<'a, str>>,
+}
+
+/// An account's name as the vendor gives it: a name, or only a user id (shown as `#17`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum AccountName<'a> {
+    Name(&'a str),
+    Id(i64),
+}
+
+impl AccountName<'_> {
+    /// `==`, without a call to `memcmp` for the short names accounts have: the audit compares
+    /// every record's account with the one before.
+    pub(crate) fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Name(a), Self::Name(b)) => {
+                a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(a, b)| a == b)
+            }
+            (Self::Id(a), Self::Id(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Display for AccountName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Name(name) => f.write_str(name),
+            Self::Id(id) => write!(f, "#{id}"),
+        }
+    }
 }
 
 /// What kind of account a token acts as.
