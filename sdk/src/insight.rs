@@ -145,7 +145,7 @@ impl ClientBuilder {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn api_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
+    pub fn api_token(&self, token: impl Into<Secret>) -> Result<Client, Error> {
         let token = token.into();
         let generation = self.generation;
         let api = self.generated_with(X_AUTH_TOKEN, "API token", &token)?;

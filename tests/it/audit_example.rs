@@ -18,15 +18,5 @@ async fn the_audit_example_lists_every_vendor_audits_and_prints_no_secret() {
     let json = &json[..json.find("\n== Audit").unwrap()];
     let value: serde_json::Value = serde_json::from_str(json).unwrap();
     assert_eq!(value["records"].as_array().unwrap().len(), 11);
-    // Simulated secrets are long hex strings (timestamps are digits only, and fingerprints are
-    // the 16 hex digits after `sha256:`, which are safe to show); none may show.
-    let fingerprints: Vec<&str> =
-        transcript.match_indices("sha256:").map(|(at, _)| &transcript[at + 7..at + 23]).collect();
-    let longest_hex_run = transcript
-        .split(|c: char| !c.is_ascii_hexdigit())
-        .filter(|run| run.chars().any(|c| c.is_ascii_alphabetic()) && !fingerprints.contains(run))
-        .map(str::len)
-        .max()
-        .unwrap_or_default();
-    assert!(longest_hex_run < 8, "a secret-like value was printed:\n{transcript}");
+    crate::assert_no_secret_like_value(&transcript);
 }

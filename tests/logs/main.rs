@@ -8,6 +8,10 @@ use std::sync::{Arc, Mutex};
 #[path = "../../sdk/examples/tour.rs"]
 mod example;
 
+#[allow(dead_code, reason = "its `main` is the example's entry point; the test calls `run`")]
+#[path = "../../sdk/examples/rotate.rs"]
+mod rotate;
+
 /// A `Write` that collects everything into a shared buffer, for capturing logs.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -36,6 +40,8 @@ async fn a_full_lifecycle_is_traced_per_operation_without_a_secret() {
 
     let mut transcript = Vec::new();
     example::run(&mut transcript).await.expect("the tour finishes");
+    // Rotations, with a failed step and a leaked token's revocation, log no secret either.
+    rotate::run(&mut transcript).await.expect("the rotations finish");
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
 
     for expected in [
@@ -43,6 +49,8 @@ async fn a_full_lifecycle_is_traced_per_operation_without_a_secret() {
         r#"vendor="bamboo" operation="update_token""#,
         r#"vendor="entuity" operation="delete_access_token""#,
         r#"vendor="insight" operation="revoke_token""#,
+        r#"vendor="magpie" operation="create_service_account_access_token""#,
+        "outcome=500",
         "outcome=200",
         "outcome=401",
         "elapsed_ms=",

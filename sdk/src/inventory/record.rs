@@ -174,7 +174,7 @@ impl<'a> TokenRecord<'a> {
     /// What [`account`](Self::account) says, without making a name from an id: the audit
     /// counts tokens per account over every record.
     pub(crate) fn account_name(&self) -> Option<(AccountKind, Option<AccountName<'a>>)> {
-        let user = |name| Some((AccountKind::User, name));
+        let user = |name: Option<AccountName<'a>>| Some((AccountKind::User, name));
         match self.vendor_record() {
             #[cfg(feature = "magpie")]
             VendorRecord::Magpie(_) => match &self.listing.tokens {
@@ -476,7 +476,7 @@ pub enum TokenId {
 
 impl TokenId {
     /// The fingerprint of `secret`, a token of `vendor`.
-    pub(crate) fn fingerprint(vendor: Vendor, secret: &crate::Secret) -> Self {
+    pub fn fingerprint(vendor: Vendor, secret: &crate::Secret) -> Self {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut context = ring::digest::Context::new(&ring::digest::SHA256);
         context.update(b"access-tokens fingerprint v1\0");

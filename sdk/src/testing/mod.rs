@@ -82,6 +82,10 @@ pub enum Fault {
     Delay(Duration),
     /// Do the work, but send only the first half of the body (malformed JSON).
     TruncatedBody,
+    /// Do the work, then hold the answer for an hour, long past any client's timeout: the
+    /// server committed a change whose answer the client never gets, as when the connection
+    /// drops after the commit.
+    AnswerLost,
 }
 
 /// One vendor's server state and the way it answers a request.
@@ -124,7 +128,8 @@ struct Simulator<S> {
 
 struct Shared<S> {
     state: Mutex<S>,
-    faults: Mutex<VecDeque<Fault>>,
+    /// One entry per coming request, in order: its fault, if it has one.
+    faults: Mutex<VecDeque<Option<Fault>>>,
 }
 
 impl<S: Vendor> Simulator<S> {
@@ -140,7 +145,16 @@ impl<S: Vendor> Simulator<S> {
     }
 
     fn inject(&self, fault: Fault, times: usize) {
-        lock(&self.shared.faults).extend(std::iter::repeat_n(fault, times));
+        lock(&self.shared.faults).extend(std::iter::repeat_n(Some(fault), times));
+    }
+
+    fn inject_at(&self, call: usize, fault: Fault) {
+        let mut faults = lock(&self.shared.faults);
+        let index = call.max(1) - 1;
+        if faults.len() <= index {
+            faults.resize(index + 1, None);
+        }
+        faults[index] = Some(fault);
     }
 
     fn uri(&self) -> String {
@@ -168,6 +182,12 @@ macro_rules! simulator_api {
             pub fn inject(&self, fault: crate::testing::Fault, times: usize) {
                 self.sim.inject(fault, times);
             }
+
+            /// Gives `fault` to the `call`-th request from now (1 is the next one), the
+            /// requests before it answered as usual, or as faults already queued for them say.
+            pub fn inject_at(&self, call: usize, fault: crate::testing::Fault) {
+                self.sim.inject_at(call, fault);
+            }
         }
     };
     // A vendor that records times: its state has a `clock`.
@@ -189,7 +209,7 @@ struct Responder<S>(Arc<Shared<S>>);
 
 impl<S: Vendor> Respond for Responder<S> {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let fault = lock(&self.0.faults).pop_front();
+        let fault = lock(&self.0.faults).pop_front().flatten();
         if let Some(Fault::Status(status)) = fault {
             return ResponseTemplate::new(status);
         }
@@ -197,6 +217,7 @@ impl<S: Vendor> Respond for Responder<S> {
         let template = reply.into_template(fault == Some(Fault::TruncatedBody));
         match fault {
             Some(Fault::Delay(delay)) => template.set_delay(delay),
+            Some(Fault::AnswerLost) => template.set_delay(Duration::from_secs(3600)),
             _ => template,
         }
     }

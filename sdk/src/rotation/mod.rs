@@ -1,0 +1,356 @@
+//! Rotation and revocation that never lose or leak the only copy of a secret.
+//!
+//! [`rotate`] replaces the credentials of one [`Target`] (a Magpie service account, a Bamboo
+//! token name, an Entuity user, an Insight.io user) in steps after AWS Secrets Manager's
+//! create, set, test and finish:
+//!
+//! 1. **Create** one new credential. Creates are never retried: a repeated create would leave
+//!    a live token nobody holds.
+//! 2. **Store** it with the caller's [`Sink`] (a [`FileSink`] is provided); nothing goes on
+//!    until the sink says it is kept. If the sink fails, the new credential is retired again.
+//! 3. **Identify** it. Magpie's create answers with the value only, so its id is the one id a
+//!    listing after the create shows that the listing before did not; none or several (another
+//!    client creating at the same time) is [`Failure::Ambiguous`], and nothing is retired.
+//! 4. **Check** that it works: a call made with it where the vendor allows one (Insight.io),
+//!    otherwise that it is listed and usable (enabled, not expired, with a permission).
+//! 5. **Retire** every other credential of the target: the old ones, and any a lost create
+//!    left behind. Magpie's and Entuity's are deleted, Insight.io's revoked, and Bamboo's,
+//!    which cannot be deleted, lose their read and change permissions.
+//! 6. **Confirm** the retirement by looking again: Insight.io answers 200 to a revoke whatever
+//!    happens, so an old token must now get 401.
+//!
+//! Each step's outcome is in the [`Report`], with the [`State`] it left. A run that stops
+//! part-way leaves the old credentials working, or the new one stored, and the same rotation
+//! run again converges: the target ends with exactly one credential, the one the sink holds.
+//! No report, error or log line holds a secret.
+//!
+//! The target is the unit of rotation: every credential in it but the new one is retired, so
+//! give each service its own account (or Bamboo token name, or Entuity description).
+//!
+//! ```
+//! use access_tokens::rotation::{self, FileSink, State, Target};
+//! use access_tokens::testing::MagpieFixture;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), access_tokens::Error> {
+//! # let MagpieFixture { admin, .. } = MagpieFixture::start().await?;
+//! # let directory = std::env::temp_dir().join(format!("rotate-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&directory).unwrap();
+//! let sink = FileSink::new(directory.join("ci-token"));
+//! let report = rotation::rotate(&Target::magpie_service_account(&admin, "ci@example.com"), &sink).await;
+//! assert_eq!(report.state, State::Rotated, "{report}");
+//! # std::fs::remove_dir_all(&directory).unwrap();
+//! # Ok(())
+//! # }
+//! ```
+
+mod leaked;
+mod sink;
+mod target;
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+use crate::Error;
+use crate::inventory::{TokenId, Vendor};
+
+pub use leaked::{Leaked, Server, revoke_leaked};
+pub use sink::{FileSink, NewCredential, Sink};
+pub use target::Target;
+
+/// Rotates `target`'s credentials, handing the new secret to `sink` before anything else
+/// happens to it; see the [module](self) for the steps.
+pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
+    let mut report = Report::new(target.vendor());
+    let before = if target.identifies_by_listing() {
+        match target.scope(None).await {
+            Ok(before) => {
+                report.done(Step::List);
+                Some(before)
+            }
+            Err(error) => return report.stop(Step::List, error.into(), State::NotCreated),
+        }
+    } else {
+        None
+    };
+    let created = match target.create().await {
+        Ok(created) => created,
+        Err(error) => return report.stop(Step::Create, error.into(), State::NotCreated),
+    };
+    report.done(Step::Create);
+    let credential =
+        NewCredential { vendor: target.vendor(), id: created.id(), secret: &created.secret };
+    if let Err(error) = sink.store(&credential).await {
+        report.failed(Step::Store, Failure::Sink(error));
+        // Nobody holds the new credential: it must not stay alive.
+        let retired = match target.identify(&created, before.as_deref()).await {
+            Ok(new) => target.retire(&new).await.map_err(Failure::from),
+            Err(failure) => Err(failure),
+        };
+        let new_retired = match retired {
+            Ok(()) => true,
+            Err(failure) => {
+                report.failed(Step::Retire, failure);
+                false
+            }
+        };
+        report.state = State::NotStored { new_retired };
+        return report;
+    }
+    report.done(Step::Store);
+    let new = match target.identify(&created, before.as_deref()).await {
+        Ok(new) => new,
+        Err(failure) => return report.stop(Step::Identify, failure, State::Unidentified),
+    };
+    report.done(Step::Identify);
+    report.new = Some(new.id.clone());
+    if let Err(failure) = target.check(&new, &created.secret).await {
+        return report.stop(Step::Check, failure, State::CheckFailed);
+    }
+    report.done(Step::Check);
+    let old: Vec<_> = match target.scope(Some(&created.secret)).await {
+        Ok(scope) => scope.into_iter().filter(|held| held.id != new.id).collect(),
+        Err(error) => return report.stop(Step::Retire, error.into(), State::NotRetired),
+    };
+    let mut unretired = Vec::new();
+    for held in &old {
+        match target.retire(held).await {
+            Ok(()) => report.retired.push(held.id.clone()),
+            Err(error) => unretired.push((held.id.clone(), error)),
+        }
+    }
+    if !unretired.is_empty() {
+        return report.stop(Step::Retire, Failure::Retire(unretired), State::PartlyRetired);
+    }
+    report.done(Step::Retire);
+    match target.confirm(&old).await {
+        Ok(alive) if alive.is_empty() => {
+            report.done(Step::Confirm);
+            report.state = State::Rotated;
+            report
+        }
+        Ok(alive) => report.stop(Step::Confirm, Failure::StillAlive(alive), State::Unconfirmed),
+        Err(error) => report.stop(Step::Confirm, error.into(), State::Unconfirmed),
+    }
+}
+
+/// What a rotation did, step by step, and where it stopped. Holds no secret; serialized (and
+/// shown) with each failure's message.
+#[derive(Debug, Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The product rotated.
+    pub vendor: Vendor,
+    /// Where the rotation ended.
+    pub state: State,
+    /// The new credential's id, once known.
+    pub new: Option<TokenId>,
+    /// The credentials retired, in the order they were.
+    pub retired: Vec<TokenId>,
+    /// Each step taken, in order.
+    pub steps: Vec<StepOutcome>,
+}
+
+impl Report {
+    fn new(vendor: Vendor) -> Self {
+        let state = State::NotCreated;
+        Self { vendor, state, new: None, retired: Vec::new(), steps: Vec::new() }
+    }
+
+    fn done(&mut self, step: Step) {
+        self.steps.push(StepOutcome { step, failure: None });
+    }
+
+    fn failed(&mut self, step: Step, failure: Failure) {
+        self.steps.push(StepOutcome { step, failure: Some(failure) });
+    }
+
+    fn stop(mut self, step: Step, failure: Failure, state: State) -> Self {
+        self.failed(step, failure);
+        self.state = state;
+        self
+    }
+
+    /// The first step that failed, if one did.
+    pub fn failure(&self) -> Option<(Step, &Failure)> {
+        self.steps.iter().find_map(|s| s.failure.as_ref().map(|failure| (s.step, failure)))
+    }
+}
+
+/// "magpie rotation: rotated (new tok-7; retired tok-5, tok-6)", or the state and the first
+/// failure.
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} rotation: {}", self.vendor, self.state)?;
+        if let Some(new) = &self.new {
+            write!(f, " (new {new}")?;
+            for (index, id) in self.retired.iter().enumerate() {
+                f.write_str(if index == 0 { "; retired " } else { ", " })?;
+                write!(f, "{id}")?;
+            }
+            f.write_str(")")?;
+        }
+        if let Some((step, failure)) = self.failure() {
+            write!(f, "; {step} failed: {failure}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A step of a rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Step {
+    /// Listing the target before the create (Magpie, to find the new token's id after it).
+    List,
+    /// Creating the new credential.
+    Create,
+    /// Handing it to the sink.
+    Store,
+    /// Finding its id.
+    Identify,
+    /// Checking that it works.
+    Check,
+    /// Retiring the others.
+    Retire,
+    /// Confirming that they are retired.
+    Confirm,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::List => "list",
+            Self::Create => "create",
+            Self::Store => "store",
+            Self::Identify => "identify",
+            Self::Check => "check",
+            Self::Retire => "retire",
+            Self::Confirm => "confirm",
+        })
+    }
+}
+
+/// One step's outcome.
+#[derive(Debug, Serialize)]
+#[non_exhaustive]
+pub struct StepOutcome {
+    /// The step.
+    pub step: Step,
+    /// Why it failed, if it did.
+    #[serde(rename = "error")]
+    pub failure: Option<Failure>,
+}
+
+/// Where a rotation ended. Every state but [`Rotated`](Self::Rotated) converges when the same
+/// rotation runs again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum State {
+    /// Nothing was created; the old credentials are untouched. A create whose answer was lost
+    /// may have left a token no one holds: the next run retires it.
+    NotCreated,
+    /// The sink failed; the new credential was retired again (`new_retired`), or is left for
+    /// the next run to retire. The old credentials are untouched.
+    NotStored {
+        /// Whether the new credential was retired.
+        new_retired: bool,
+    },
+    /// The new credential is stored, but its id could not be told apart (Magpie); nothing
+    /// was retired.
+    Unidentified,
+    /// The new credential is stored but failed its check; nothing was retired.
+    CheckFailed,
+    /// The new credential is stored and works; the others could not be listed to retire.
+    NotRetired,
+    /// The new credential is stored and works; some others could not be retired.
+    PartlyRetired,
+    /// Everything was retired, but a second look found some still alive, or failed.
+    Unconfirmed,
+    /// The new credential is stored and works, and every other one is confirmed retired.
+    Rotated,
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotCreated => "nothing created",
+            Self::NotStored { new_retired: true } => "not stored (the new credential is retired)",
+            Self::NotStored { new_retired: false } => "not stored (the new credential is left)",
+            Self::Unidentified => "stored, not identified",
+            Self::CheckFailed => "stored, check failed",
+            Self::NotRetired => "stored and checked, nothing retired",
+            Self::PartlyRetired => "stored and checked, partly retired",
+            Self::Unconfirmed => "retired, not confirmed",
+            Self::Rotated => "rotated",
+        })
+    }
+}
+
+/// Why a step failed. Its message never holds a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The vendor's server, or the connection to it.
+    #[error(transparent)]
+    Vendor(#[from] Error),
+    /// The sink.
+    #[error("the sink did not store the new credential: {0}")]
+    Sink(std::io::Error),
+    /// Magpie listed `candidates` new ids after the create, not exactly one.
+    #[error("{candidates} new tokens appeared during the create, not exactly one")]
+    Ambiguous {
+        /// How many.
+        candidates: usize,
+    },
+    /// The new credential does not work.
+    #[error("the new credential {0}")]
+    NotWorking(&'static str),
+    /// These could not be retired.
+    #[error("{} could not be retired: {}", .0.len(), Listed(.0))]
+    Retire(Vec<(TokenId, Error)>),
+    /// These are still alive after they were retired.
+    #[error("still alive after retirement: {}", Listed(.0))]
+    StillAlive(Vec<TokenId>),
+}
+
+/// Whether `error` is an answer with `status`.
+fn answered(error: &Error, status: u16) -> bool {
+    error.status().is_some_and(|answered| answered.as_u16() == status)
+}
+
+impl Serialize for Failure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A list of ids, or of ids and why, comma-separated.
+struct Listed<'a, T>(&'a [T]);
+
+impl fmt::Display for Listed<'_, TokenId> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, id) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Listed<'_, (TokenId, Error)> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, (id, error)) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{id} ({error})")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,481 @@
+//! `access_tokens::rotation`: rotations of every vendor's credentials over the wire against
+//! the simulators, with the failure of every step, and revocation of a leaked token.
+
+use std::io;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use access_tokens::inventory::TokenId;
+use access_tokens::rotation::{
+    self, FileSink, Leaked, NewCredential, Report, Server, Sink, State, Step, Target,
+};
+use access_tokens::testing::{BambooFixture, EntuityFixture, Fault, InsightFixture, MagpieFixture};
+use access_tokens::{Secret, bamboo, entuity, insight, magpie};
+
+/// A sink that keeps what it is given, or refuses it.
+#[derive(Default)]
+struct Memory {
+    stored: Mutex<Vec<Secret>>,
+    refuse: bool,
+}
+
+impl Memory {
+    fn refusing() -> Self {
+        Self { refuse: true, ..Self::default() }
+    }
+
+    /// The one secret stored; panics unless there is exactly one.
+    fn only(&self) -> Secret {
+        let stored = self.stored.lock().unwrap();
+        assert_eq!(stored.len(), 1, "one secret stored");
+        stored[0].clone()
+    }
+
+    fn count(&self) -> usize {
+        self.stored.lock().unwrap().len()
+    }
+
+    fn last(&self) -> Secret {
+        self.stored.lock().unwrap().last().cloned().expect("a secret stored")
+    }
+}
+
+impl Sink for Memory {
+    async fn store(&self, credential: &NewCredential<'_>) -> io::Result<()> {
+        if self.refuse {
+            return Err(io::Error::other("vault sealed"));
+        }
+        self.stored.lock().unwrap().push(credential.secret.clone());
+        Ok(())
+    }
+}
+
+/// Asserts that the report, however shown, holds none of `secrets`.
+fn assert_secret_free(report: &Report, secrets: &[&Secret]) {
+    let shown =
+        [format!("{report}"), format!("{report:?}"), serde_json::to_string(report).unwrap()];
+    for secret in secrets {
+        for text in &shown {
+            assert!(!text.contains(secret.expose_secret()), "a secret in {text}");
+        }
+    }
+}
+
+fn steps(report: &Report) -> Vec<(Step, bool)> {
+    report.steps.iter().map(|s| (s.step, s.failure.is_none())).collect()
+}
+
+fn is(status: u16) -> impl Fn(&access_tokens::Error) -> bool {
+    move |error| error.status().map(|s| s.as_u16()) == Some(status)
+}
+
+// Magpie: a service account's tokens, found by listing before and after the create.
+
+async fn magpie() -> (MagpieFixture, Vec<Secret>) {
+    let fixture = MagpieFixture::start().await.unwrap();
+    let old: Vec<Secret> =
+        (0..2).map(|_| fixture.server.add_access_token("ci@example.com").1).collect();
+    (fixture, old)
+}
+
+/// Whether `secret` logs in to Magpie.
+async fn magpie_works(fixture: &MagpieFixture, secret: &Secret) -> bool {
+    let login = magpie::Login::personal_access_token(secret.clone());
+    magpie::Client::builder(&fixture.url).login(login).await.is_ok()
+}
+
+#[tokio::test]
+async fn magpie_rotation_stores_the_new_token_then_deletes_the_old_ones() {
+    let (fixture, old) = magpie().await;
+    let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    use Step::*;
+    let all_ok = [List, Create, Store, Identify, Check, Retire, Confirm].map(|s| (s, true));
+    assert_eq!(steps(&report), all_ok);
+    let new = sink.only();
+    assert!(magpie_works(&fixture, &new).await);
+    for secret in &old {
+        assert!(!magpie_works(&fixture, secret).await);
+    }
+    let listed = fixture.admin.service_account("ci@example.com").list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(report.new, Some(TokenId::Vendor(listed[0].id.clone().unwrap())));
+    assert_eq!(report.retired.len(), 2);
+    assert_secret_free(&report, &[&new, &old[0], &old[1]]);
+}
+
+#[tokio::test]
+async fn magpie_new_ids_that_cannot_be_told_apart_retire_nothing_but_the_secret_is_stored() {
+    let (fixture, old) = magpie().await;
+    // The create is answered late; meanwhile another client creates a token too.
+    fixture.server.inject_at(2, Fault::Delay(Duration::from_millis(300)));
+    let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
+    let sink = Memory::default();
+    let (report, ()) = tokio::join!(rotation::rotate(&target, &sink), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        fixture.server.add_access_token("ci@example.com");
+    });
+    assert_eq!(report.state, State::Unidentified, "{report}");
+    assert_eq!(
+        report.failure().unwrap().1.to_string(),
+        "2 new tokens appeared during the create, not exactly one"
+    );
+    assert!(magpie_works(&fixture, &sink.only()).await);
+    assert!(magpie_works(&fixture, &old[0]).await && magpie_works(&fixture, &old[1]).await);
+    assert_eq!(fixture.server.token_count("ci@example.com"), 4);
+    // The next run converges: one token, the one the sink holds last.
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(fixture.server.token_count("ci@example.com"), 1);
+    assert!(magpie_works(&fixture, &sink.last()).await);
+}
+
+#[tokio::test]
+async fn magpie_create_whose_answer_was_lost_is_retired_by_the_next_run() {
+    let (fixture, old) = magpie().await;
+    // The server creates the token, and the answer does not arrive intact.
+    fixture.server.inject_at(2, Fault::TruncatedBody);
+    let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::NotCreated, "{report}");
+    assert_eq!(sink.count(), 0);
+    assert_eq!(fixture.server.token_count("ci@example.com"), 3, "an unknown token is alive");
+    assert!(magpie_works(&fixture, &old[0]).await);
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(report.retired.len(), 3, "the lost one too");
+    assert_eq!(fixture.server.token_count("ci@example.com"), 1);
+    assert!(magpie_works(&fixture, &sink.only()).await);
+}
+
+#[tokio::test]
+async fn magpie_sink_failure_deletes_the_new_token_and_keeps_the_old_ones() {
+    let (fixture, old) = magpie().await;
+    let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
+    let report = rotation::rotate(&target, &Memory::refusing()).await;
+    assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
+    assert_eq!(
+        report.failure().unwrap().1.to_string(),
+        "the sink did not store the new credential: vault sealed"
+    );
+    assert_eq!(fixture.server.token_count("ci@example.com"), 2);
+    assert!(magpie_works(&fixture, &old[0]).await && magpie_works(&fixture, &old[1]).await);
+}
+
+#[tokio::test]
+async fn magpie_failed_retirement_converges_on_the_next_run() {
+    let (fixture, old) = magpie().await;
+    // Calls: list, create, identify, check, scope, then the first delete fails.
+    fixture.server.inject_at(6, Fault::Status(500));
+    let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::PartlyRetired, "{report}");
+    assert_eq!(report.retired.len(), 1);
+    assert!(magpie_works(&fixture, &sink.only()).await);
+    assert_eq!(fixture.server.token_count("ci@example.com"), 2);
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(fixture.server.token_count("ci@example.com"), 1);
+    assert!(magpie_works(&fixture, &sink.last()).await);
+    assert_secret_free(&report, &[&sink.last(), &old[0], &old[1]]);
+}
+
+// Bamboo: tokens of one name; retired by taking their permissions away.
+
+#[tokio::test]
+async fn bamboo_rotation_takes_every_permission_from_the_old_tokens() {
+    let fixture = BambooFixture::start().await.unwrap();
+    let old = [
+        fixture.server.add_token("deploy", true, true),
+        fixture.server.add_token("deploy", true, false),
+    ];
+    let other = fixture.server.add_token("drain", true, false);
+    let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    let target = Target::Bamboo { client: &fixture.client, token: &template };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    let new = sink.only();
+    let tokens = fixture.server.tokens();
+    let by_uuid = |uuid: &Secret| tokens.iter().find(|t| t.uuid == *uuid).unwrap();
+    assert!(by_uuid(&new).read && by_uuid(&new).change && by_uuid(&new).name == "deploy");
+    for token in &old {
+        let now = by_uuid(&token.uuid);
+        assert!(!now.read && !now.change, "retired");
+    }
+    assert!(by_uuid(&other.uuid).read, "another name's token is not touched");
+    assert_secret_free(&report, &[&new, &old[0].uuid, &old[1].uuid]);
+}
+
+#[tokio::test]
+async fn bamboo_failed_check_retires_nothing() {
+    let fixture = BambooFixture::start().await.unwrap();
+    let old = fixture.server.add_token("deploy", true, true);
+    // Calls: create, then the check's list fails.
+    fixture.server.inject_at(2, Fault::Status(500));
+    let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    let target = Target::Bamboo { client: &fixture.client, token: &template };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::CheckFailed, "{report}");
+    assert!(is(500)(match report.failure().unwrap().1 {
+        rotation::Failure::Vendor(error) => error,
+        other => panic!("{other}"),
+    }));
+    let tokens = fixture.server.tokens();
+    assert!(tokens.iter().any(|t| t.uuid == old.uuid && t.read && t.change), "old one untouched");
+    assert_eq!(sink.count(), 1);
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    let working: Vec<_> =
+        fixture.server.tokens().into_iter().filter(|t| t.read || t.change).collect();
+    assert_eq!(working.len(), 1);
+    assert_eq!(working[0].uuid, sink.last());
+}
+
+#[tokio::test]
+async fn bamboo_sink_failure_retires_the_new_token() {
+    let fixture = BambooFixture::start().await.unwrap();
+    let old = fixture.server.add_token("deploy", true, true);
+    let template = bamboo::NewToken::new("deploy").with_read(true);
+    let target = Target::Bamboo { client: &fixture.client, token: &template };
+    let report = rotation::rotate(&target, &Memory::refusing()).await;
+    assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
+    let working: Vec<_> =
+        fixture.server.tokens().into_iter().filter(|t| t.read || t.change).collect();
+    assert_eq!(working.len(), 1);
+    assert_eq!(working[0].uuid, old.uuid);
+}
+
+// Entuity: a user's tokens, deleted.
+
+async fn entuity() -> (EntuityFixture, i64) {
+    let fixture = EntuityFixture::start().await.unwrap();
+    let second = fixture
+        .client
+        .create_token(&entuity::NewAccessToken::for_user_name("guy2"))
+        .await
+        .unwrap()
+        .token_id;
+    (fixture, second)
+}
+
+#[tokio::test]
+async fn entuity_rotation_deletes_the_users_old_tokens() {
+    let (fixture, second) = entuity().await;
+    fixture.server.add_user("other", "x");
+    let others = fixture
+        .client
+        .create_token(&entuity::NewAccessToken::for_user_name("other"))
+        .await
+        .unwrap();
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &fixture.client, token: &template };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    let tokens = fixture.client.list_tokens().await.unwrap();
+    let guy2: Vec<_> = tokens.iter().filter(|t| t.user_name.as_deref() == Some("guy2")).collect();
+    assert_eq!(guy2.len(), 1);
+    assert_eq!(guy2[0].token_value, sink.only());
+    assert_eq!(report.new, Some(TokenId::Vendor(guy2[0].token_id.to_string())));
+    let retired = [fixture.token_id, second].map(|id| TokenId::Vendor(id.to_string()));
+    assert_eq!(report.retired, retired);
+    assert!(tokens.iter().any(|t| t.token_id == others.token_id), "another user's token stays");
+    assert_secret_free(&report, &[&sink.only()]);
+}
+
+#[tokio::test]
+async fn entuity_create_whose_answer_never_came_is_retired_by_the_next_run() {
+    let (fixture, _) = entuity().await;
+    let client = entuity::Client::builder(&fixture.url)
+        .timeout(Duration::from_millis(300))
+        .basic_auth("admin", "pw")
+        .unwrap();
+    fixture.server.inject_at(1, Fault::AnswerLost);
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &client, token: &template };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::NotCreated, "{report}");
+    assert_eq!(fixture.server.token_count(), 3, "the server created it");
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(report.retired.len(), 3);
+    assert_eq!(fixture.server.token_count(), 1);
+    assert_eq!(fixture.client.list_tokens().await.unwrap()[0].token_value, sink.only());
+}
+
+#[tokio::test]
+async fn entuity_failed_confirmation_is_reported_and_the_next_run_converges() {
+    let (fixture, _) = entuity().await;
+    // Calls: create, check, scope, two deletes, then the confirmation's list fails.
+    fixture.server.inject_at(6, Fault::Status(503));
+    let client = entuity::Client::builder(&fixture.url)
+        .retry(access_tokens::RetryPolicy::NEVER)
+        .basic_auth("admin", "pw")
+        .unwrap();
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &client, token: &template };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Unconfirmed, "{report}");
+    assert_eq!(report.failure().unwrap().0, Step::Confirm);
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(fixture.server.token_count(), 1);
+}
+
+// Insight.io: the session's user's tokens, revoked, and confirmed by a 401.
+
+async fn insight() -> (InsightFixture, insight::SessionClient, insight::ClientBuilder) {
+    let fixture = InsightFixture::start().await.unwrap();
+    let session = insight::Client::builder(&fixture.url)
+        .session_cookie(fixture.server.browser_session("ada"))
+        .unwrap();
+    let builder = insight::Client::builder(&fixture.url);
+    (fixture, session, builder)
+}
+
+async fn insight_works(builder: &insight::ClientBuilder, secret: &Secret) -> bool {
+    builder.api_token(secret.clone()).unwrap().list_tokens().await.is_ok()
+}
+
+#[tokio::test]
+async fn insight_rotation_revokes_the_old_token_and_sees_it_refused() {
+    let (fixture, session, builder) = insight().await;
+    let old = fixture.client.api_token().clone();
+    let target = Target::Insight { session: &session, builder: &builder };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert!(insight_works(&builder, &sink.only()).await);
+    assert!(!insight_works(&builder, &old).await);
+    assert_eq!(fixture.server.token_count(), 1);
+    assert_secret_free(&report, &[&sink.only(), &old]);
+}
+
+#[tokio::test]
+async fn insight_revoke_answered_200_without_effect_is_caught_by_the_confirmation() {
+    let (fixture, session, builder) = insight().await;
+    let old = fixture.client.api_token().clone();
+    // Calls: create, check, scope, then the revoke is answered 200 and does nothing.
+    fixture.server.inject_at(4, Fault::Status(200));
+    let target = Target::Insight { session: &session, builder: &builder };
+    let sink = Memory::default();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Unconfirmed, "{report}");
+    let id = TokenId::fingerprint(access_tokens::inventory::Vendor::Insight, &old);
+    assert_eq!(
+        report.failure().unwrap().1.to_string(),
+        format!("still alive after retirement: {id}")
+    );
+    assert!(insight_works(&builder, &old).await && insight_works(&builder, &sink.only()).await);
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert!(!insight_works(&builder, &old).await);
+}
+
+#[tokio::test]
+async fn insight_sink_failure_revokes_the_new_token() {
+    let (fixture, session, builder) = insight().await;
+    let target = Target::Insight { session: &session, builder: &builder };
+    let report = rotation::rotate(&target, &Memory::refusing()).await;
+    assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
+    assert_eq!(fixture.server.token_count(), 1);
+    assert!(insight_works(&builder, fixture.client.api_token()).await);
+}
+
+// The file sink.
+
+#[tokio::test]
+async fn file_sink_replaces_the_file_whole_readable_by_its_owner_only() {
+    let directory = tempdir("file-sink");
+    let path = directory.join("token");
+    std::fs::write(&path, "old\n").unwrap();
+    let sink = FileSink::new(&path);
+    let secret = Secret::new("s3cr3t-value");
+    let credential = NewCredential::new(access_tokens::inventory::Vendor::Entuity, None, &secret);
+    sink.store(&credential).await.unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "s3cr3t-value\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let names: Vec<_> =
+        std::fs::read_dir(&directory).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["token"], "no staged file left");
+    let missing = FileSink::new(directory.join("no such directory").join("token"));
+    let error = missing.store(&credential).await.unwrap_err();
+    assert_eq!(error.kind(), io::ErrorKind::NotFound);
+    assert!(!error.to_string().contains("s3cr3t"));
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let directory =
+        std::env::temp_dir().join(format!("access-tokens-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).unwrap();
+    directory
+}
+
+// Revoking a leaked token by its value.
+
+#[tokio::test]
+async fn a_leaked_entuity_token_is_found_by_value_deleted_and_confirmed() {
+    let (fixture, second) = entuity().await;
+    let leaked = fixture.client.get_token(second).await.unwrap().token_value;
+    let found = rotation::revoke_leaked(Server::Entuity(&fixture.client), &leaked).await.unwrap();
+    assert_eq!(found, Leaked::Revoked(TokenId::Vendor(second.to_string())));
+    assert!(is(404)(&fixture.client.get_token(second).await.unwrap_err()));
+    assert_eq!(fixture.server.token_count(), 1);
+    let again = rotation::revoke_leaked(Server::Entuity(&fixture.client), &leaked).await.unwrap();
+    assert_eq!(again, Leaked::NotFound);
+    assert!(
+        !format!("{found:?} {}", serde_json::to_string(&found).unwrap())
+            .contains(leaked.expose_secret())
+    );
+}
+
+#[tokio::test]
+async fn a_leaked_bamboo_uuid_loses_its_permissions() {
+    let fixture = BambooFixture::start().await.unwrap();
+    let leaked = fixture.server.add_token("deploy", true, true);
+    let kept = fixture.server.add_token("deploy", true, true);
+    let found =
+        rotation::revoke_leaked(Server::Bamboo(&fixture.client), &leaked.uuid).await.unwrap();
+    let id = TokenId::fingerprint(access_tokens::inventory::Vendor::Bamboo, &leaked.uuid);
+    assert_eq!(found, Leaked::Revoked(id));
+    let tokens = fixture.server.tokens();
+    assert!(tokens.iter().any(|t| t.uuid == leaked.uuid && !t.read && !t.change));
+    assert!(tokens.iter().any(|t| t.uuid == kept.uuid && t.read && t.change));
+}
+
+#[tokio::test]
+async fn a_leaked_insight_token_is_revoked_and_refused_afterwards() {
+    let (fixture, _, builder) = insight().await;
+    let leaked = fixture.client.api_token().clone();
+    let found = rotation::revoke_leaked(Server::Insight(&builder), &leaked).await.unwrap();
+    assert!(matches!(found, Leaked::Revoked(TokenId::Fingerprint(_))));
+    assert!(!insight_works(&builder, &leaked).await);
+    assert_eq!(
+        rotation::revoke_leaked(Server::Insight(&builder), &leaked).await.unwrap(),
+        Leaked::NotFound
+    );
+}
+
+#[tokio::test]
+async fn magpie_lists_no_values_so_a_leak_gives_the_candidates() {
+    let fixture = MagpieFixture::start().await.unwrap();
+    let (_, leaked) = fixture.server.add_access_token("ada@example.com");
+    let found = rotation::revoke_leaked(Server::Magpie(&fixture.client), &leaked).await.unwrap();
+    let Leaked::Candidates(candidates) = found else { panic!("{found:?}") };
+    assert_eq!(candidates.len(), 2);
+    assert_eq!(fixture.server.token_count("ada@example.com"), 2, "nothing revoked");
+}
