@@ -33,7 +33,7 @@ async fn magpie_tour(out: &mut impl Write) -> Result {
     let ada = magpie::Client::builder(sim.url())
         .login(magpie::Login::password("ada@acme.example", "correct horse"))
         .await?;
-    writeln!(out, "logged in as ada@acme.example, session {}", masked(ada.session_token()))?;
+    writeln!(out, "logged in as ada@acme.example, session {}", masked(&ada.session_token()))?;
     let created = ada.create_token().await?;
     writeln!(out, "created a personal access token {} (shown once)", masked(&created.token))?;
     let id = ada.list_tokens().await?.remove(0).id.unwrap_or_default();

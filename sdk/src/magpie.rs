@@ -3,7 +3,8 @@
 //! Magpie authenticates every call with a session token, which [`ClientBuilder::login`] gets in
 //! exchange for a password or a personal access token, or which you already have and pass to
 //! [`ClientBuilder::session_token`]. It travels in the `Authorization` header by default, or as
-//! a cookie ([`SessionTransport`]).
+//! a cookie ([`SessionTransport`]). A client from `login` logs in again when its session
+//! expires ([`ClientBuilder::relogin`]).
 //!
 //! ```no_run
 //! use access_tokens::magpie::{Client, Login};
@@ -22,7 +23,11 @@
 //! # }
 //! ```
 
+use std::future::Future;
+use std::sync::{Arc, PoisonError, RwLock};
+
 use progenitor_client::ClientInfo;
+use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE};
 
 use crate::builder::BuilderCore;
@@ -106,12 +111,24 @@ impl Login {
 pub struct ClientBuilder {
     core: BuilderCore,
     transport: SessionTransport,
+    relogin: bool,
 }
 
 impl ClientBuilder {
     /// Sends the session token in the `Authorization` header (the default) or as a cookie.
     pub fn session_transport(mut self, transport: SessionTransport) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Whether a client finished with [`login`](Self::login) logs in again when a call is
+    /// answered 401, as when its session expired (default: yes). It logs in once for all its
+    /// clones, and repeats the call where that cannot double an effect (lists, changes and
+    /// deletes by id); a create is not repeated, and its 401 is returned, the next call going
+    /// out on the new session. A client on a bare [`session_token`](Self::session_token)
+    /// has nothing to log in with and always reports the 401.
+    pub fn relogin(mut self, relogin: bool) -> Self {
+        self.relogin = relogin;
         self
     }
 
@@ -132,7 +149,8 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
-        self.client(token.into())
+        let session = self.session(token.into())?;
+        Ok(Client::new(session, None))
     }
 
     /// Logs in and finishes with the session token the server returns.
@@ -158,6 +176,17 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
+        let session = self.log_in(login.clone()).await?;
+        let relogin = self.relogin.then(|| Relogin {
+            builder: self,
+            login,
+            gate: futures_util::lock::Mutex::new(()),
+        });
+        Ok(Client::new(session, relogin))
+    }
+
+    /// A session from `login`, on the builder's connection.
+    async fn log_in(&self, login: Login) -> Result<Session, Error> {
         let (base_url, connection) = self.core.connect()?;
         let context = connection.context().redacting(login.secret());
         let body = login.into_request()?;
@@ -165,7 +194,7 @@ impl ClientBuilder {
             generated::Client::new_with_client(base_url, connection.http.clone(), context);
         let session = anonymous.login(&body).await?.token;
         // The server has started a session: if this client cannot send it, hand it back.
-        self.client(session.clone()).map_err(|error| match error {
+        self.session(session.clone()).map_err(|error| match error {
             Error::InvalidInput { field, reason } => {
                 Error::UnusableCredential { operation: "login", field, reason, credential: session }
             }
@@ -173,8 +202,8 @@ impl ClientBuilder {
         })
     }
 
-    /// The client carrying `session`, on the builder's connection.
-    fn client(&self, session: Secret) -> Result<Client, Error> {
+    /// The generated client carrying `session`, on the builder's connection.
+    fn session(&self, session: Secret) -> Result<Session, Error> {
         let (base_url, connection) = self.core.connect()?;
         let token = session.expose_secret();
         let (name, value) = match self.transport {
@@ -190,19 +219,100 @@ impl ClientBuilder {
         let value = checks::header_value("session token", value)?;
         let context = connection.context().with_secret_header(name, value).redacting(&session);
         let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
-        Ok(Client { api, session })
+        Ok(Session { api, token: session })
     }
 }
 
-/// A Magpie client that carries a session. Cheap to clone; clones share one connection pool.
+/// A Magpie client that carries a session. Cheap to clone; clones share one connection pool
+/// and one session, which a client from [`ClientBuilder::login`] renews on a 401 for all of
+/// them.
 #[derive(Debug, Clone)]
 pub struct Client {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    base_url: String,
+    session: RwLock<Arc<Session>>,
+    relogin: Option<Relogin>,
+}
+
+/// A session, and the generated client that sends it.
+#[derive(Debug)]
+struct Session {
     api: generated::Client,
-    session: Secret,
+    token: Secret,
+}
+
+/// How a client from `login` logs in again; `gate` lets one call at a time do it.
+#[derive(Debug)]
+struct Relogin {
+    builder: ClientBuilder,
+    login: Login,
+    gate: futures_util::lock::Mutex<()>,
+}
+
+/// Whether a call answered 401 is made again on a new session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// It cannot double an effect: a read, or a change or delete of one id.
+    Yes,
+    /// It creates something.
+    No,
 }
 
 impl Client {
-    crate::macros::connection_readings!();
+    fn new(session: Session, relogin: Option<Relogin>) -> Self {
+        let base_url = session.api.baseurl().to_owned();
+        let session = RwLock::new(Arc::new(session));
+        Self { shared: Arc::new(Shared { base_url, session, relogin }) }
+    }
+
+    /// The session calls go out on now.
+    fn current(&self) -> Arc<Session> {
+        self.shared.session.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Makes `call` on the current session; on a 401, a client from `login` logs in again
+    /// and, if `repeat` says so, makes it once more on the new session.
+    async fn call<T, F, Fut>(&self, repeat: Repeat, call: F) -> Result<T, Error>
+    where
+        F: Fn(Arc<Session>) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let session = self.current();
+        let result = call(session.clone()).await;
+        let Some(relogin) = &self.shared.relogin else { return result };
+        match result {
+            Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
+                self.log_in_again(relogin, &session).await?;
+                match repeat {
+                    Repeat::Yes => call(self.current()).await,
+                    Repeat::No => Err(error),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// Replaces `stale` with a new session, unless another call has already.
+    async fn log_in_again(&self, relogin: &Relogin, stale: &Arc<Session>) -> Result<(), Error> {
+        let _one_at_a_time = relogin.gate.lock().await;
+        if !Arc::ptr_eq(&self.current(), stale) {
+            return Ok(());
+        }
+        let fresh = relogin.builder.log_in(relogin.login.clone()).await?;
+        *self.shared.session.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh);
+        Ok(())
+    }
+
+    /// The server's clock, as its last answer with a `Date` header showed it; `None` before
+    /// the first. Shared by the clients of one builder's connection.
+    /// [`Inventory::server_now`](crate::inventory::Inventory::server_now) audits by it.
+    pub fn server_clock(&self) -> Option<crate::ServerClock> {
+        self.current().api.inner().server_clock()
+    }
 
     /// Starts a client for an organization (`"acme"` means `https://acme.silect.is/api/magpie`)
     /// or for a full base URL such as `http://127.0.0.1:8080/api/magpie`.
@@ -211,22 +321,24 @@ impl Client {
         ClientBuilder {
             core: BuilderCore::new("magpie", field, base_url),
             transport: SessionTransport::default(),
+            relogin: true,
         }
     }
 
     /// The base URL every path is appended to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        self.api.baseurl()
+        &self.shared.base_url
     }
 
-    /// The session token this client sends, e.g. to reuse the session later.
-    pub fn session_token(&self) -> &Secret {
-        &self.session
+    /// The session token this client sends now, e.g. to reuse the session later.
+    pub fn session_token(&self) -> Secret {
+        self.current().token.clone()
     }
 
-    /// The generated client, carrying this client's session, for calls the facade does not wrap.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
+    /// The generated client, carrying this client's session now, for calls the facade does not
+    /// wrap (which do not log in again on a 401).
+    pub fn generated(&self) -> generated::Client {
+        self.current().api.clone()
     }
 
     /// The server's version, as the free-form JSON it returns.
@@ -243,7 +355,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn version(&self) -> Result<serde_json::Value, Error> {
-        let version = self.api.get_version().await?;
+        let version = self.call(Repeat::Yes, |s| async move { s.api.get_version().await }).await?;
         Ok(version.0)
     }
 
@@ -262,7 +374,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
-        self.api.list_access_tokens().await
+        self.call(Repeat::Yes, |s| async move { s.api.list_access_tokens().await }).await
     }
 
     /// Creates an access token for yourself. Its value is in the result and nowhere else ever
@@ -282,7 +394,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn create_token(&self) -> Result<NewAccessToken, Error> {
-        self.api.create_access_token().await
+        self.call(Repeat::No, |s| async move { s.api.create_access_token().await }).await
     }
 
     /// Disables a token by id; it stops working until enabled again.
@@ -322,7 +434,10 @@ impl Client {
 
     async fn set_disabled(&self, token_id: &str, disabled: bool) -> Result<(), Error> {
         let token_id = checks::path_segment("token_id", token_id)?;
-        self.api.set_access_token_status(token_id, disabled).await
+        let set = |s: Arc<Session>| async move {
+            s.api.set_access_token_status(token_id, disabled).await
+        };
+        self.call(Repeat::Yes, set).await
     }
 
     /// Replaces a token's description; sent as plain text.
@@ -344,7 +459,12 @@ impl Client {
         description: impl Into<String>,
     ) -> Result<(), Error> {
         let token_id = checks::path_segment("token_id", token_id)?;
-        self.api.set_access_token_description(token_id, description.into()).await
+        let description: String = description.into();
+        let set = |s: Arc<Session>| {
+            let description = description.clone();
+            async move { s.api.set_access_token_description(token_id, description).await }
+        };
+        self.call(Repeat::Yes, set).await
     }
 
     /// Deletes a token by id.
@@ -362,7 +482,7 @@ impl Client {
     /// ```
     pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
         let token_id = checks::path_segment("token_id", token_id)?;
-        self.api.delete_access_token(token_id).await
+        self.call(Repeat::Yes, |s| async move { s.api.delete_access_token(token_id).await }).await
     }
 
     /// The tokens of a service account (organization administrators only). Enable, disable,
@@ -408,7 +528,10 @@ impl ServiceAccount<'_> {
     /// ```
     pub async fn list(&self) -> Result<Vec<AccessToken>, Error> {
         let user_name = checks::path_segment("user_name", self.user_name)?;
-        self.client.api.list_service_account_access_tokens(user_name).await
+        let list = |s: Arc<Session>| async move {
+            s.api.list_service_account_access_tokens(user_name).await
+        };
+        self.client.call(Repeat::Yes, list).await
     }
 
     /// Creates a token for the service account; its value is shown only in the result.
@@ -426,7 +549,10 @@ impl ServiceAccount<'_> {
     /// ```
     pub async fn create(&self) -> Result<NewAccessToken, Error> {
         let user_name = checks::path_segment("user_name", self.user_name)?;
-        self.client.api.create_service_account_access_token(user_name).await
+        let create = |s: Arc<Session>| async move {
+            s.api.create_service_account_access_token(user_name).await
+        };
+        self.client.call(Repeat::No, create).await
     }
 
     /// Deletes all of the service account's tokens and creates one new one, whose value is
@@ -450,7 +576,10 @@ impl ServiceAccount<'_> {
     /// ```
     pub async fn rotate(&self) -> Result<NewAccessToken, Error> {
         let user_name = checks::path_segment("user_name", self.user_name)?;
-        self.client.api.rotate_service_account_access_tokens(user_name).await
+        let rotate = |s: Arc<Session>| async move {
+            s.api.rotate_service_account_access_tokens(user_name).await
+        };
+        self.client.call(Repeat::No, rotate).await
     }
 }
 

@@ -635,3 +635,76 @@ async fn a_session_that_cannot_travel_in_a_cookie_is_handed_back() {
         assert_never_printed(session, &[error.to_string(), format!("{error:?}")]);
     }
 }
+
+// Sessions that expire.
+
+#[tokio::test]
+async fn a_login_client_logs_in_again_once_on_a_401_and_repeats_a_list() {
+    let magpie = access_tokens::testing::Magpie::start().await;
+    magpie.add_user("ada@example.com", "pw");
+    let client = Client::builder(magpie.url())
+        .login(Login::password("ada@example.com", "pw"))
+        .await
+        .unwrap();
+    let clone = client.clone();
+    let first = client.session_token();
+    magpie.end_sessions();
+    // Both clones meet the 401 at once; one login serves them both.
+    let (a, b) = tokio::join!(client.list_tokens(), clone.list_tokens());
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    assert_eq!(magpie.logins(), 2);
+    assert_ne!(client.session_token(), first);
+    assert_eq!(clone.session_token(), client.session_token());
+}
+
+#[tokio::test]
+async fn a_create_met_by_a_401_is_not_repeated_and_the_next_call_has_a_new_session() {
+    let magpie = access_tokens::testing::Magpie::start().await;
+    magpie.add_user("ada@example.com", "pw");
+    let client = Client::builder(magpie.url())
+        .login(Login::password("ada@example.com", "pw"))
+        .await
+        .unwrap();
+    magpie.end_sessions();
+    let error = client.create_token().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(magpie.token_count("ada@example.com"), 0, "not created, not repeated");
+    assert_eq!(magpie.logins(), 2);
+    client.create_token().await.unwrap();
+    assert_eq!(magpie.token_count("ada@example.com"), 1);
+}
+
+#[tokio::test]
+async fn a_bare_session_or_a_client_with_relogin_off_reports_the_401() {
+    let magpie = access_tokens::testing::Magpie::start().await;
+    magpie.add_user("ada@example.com", "pw");
+    let login = Client::builder(magpie.url())
+        .relogin(false)
+        .login(Login::password("ada@example.com", "pw"))
+        .await
+        .unwrap();
+    let bare = Client::builder(magpie.url()).session_token(login.session_token()).unwrap();
+    magpie.end_sessions();
+    for client in [login, bare] {
+        let error = client.list_tokens().await.unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    }
+    assert_eq!(magpie.logins(), 1);
+}
+
+#[tokio::test]
+async fn a_relogin_that_fails_returns_the_logins_error() {
+    let magpie = access_tokens::testing::Magpie::start().await;
+    magpie.add_user("ada@example.com", "pw");
+    let client = Client::builder(magpie.url())
+        .login(Login::password("ada@example.com", "pw"))
+        .await
+        .unwrap();
+    magpie.end_sessions();
+    // The call's 401, then the login's 500.
+    magpie.inject_at(2, access_tokens::testing::Fault::Status(500));
+    let error = client.list_tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert!(!format!("{error} {error:?}").contains("pw\""));
+    client.list_tokens().await.unwrap();
+}

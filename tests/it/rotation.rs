@@ -50,6 +50,19 @@ impl Sink for Memory {
     }
 }
 
+/// A sink that, when handed the new secret, records how many tokens the server holds then.
+struct Counting<F: Fn() -> usize + Sync> {
+    count: F,
+    seen: Mutex<Option<usize>>,
+}
+
+impl<F: Fn() -> usize + Sync> Sink for Counting<F> {
+    async fn store(&self, _: &NewCredential<'_>) -> io::Result<()> {
+        *self.seen.lock().unwrap() = Some((self.count)());
+        Ok(())
+    }
+}
+
 /// Asserts that the report, however shown, holds none of `secrets`.
 fn assert_secret_free(report: &Report, secrets: &[&Secret]) {
     let shown =
@@ -287,6 +300,18 @@ async fn entuity_rotation_deletes_the_users_old_tokens() {
     assert_eq!(report.retired, retired);
     assert!(tokens.iter().any(|t| t.token_id == others.token_id), "another user's token stays");
     assert_secret_free(&report, &[&sink.only()]);
+}
+
+#[tokio::test]
+async fn no_old_credential_is_retired_before_the_sink_has_the_new_one() {
+    let (fixture, _) = entuity().await;
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &fixture.client, token: &template };
+    let sink = Counting { count: || fixture.server.token_count(), seen: Mutex::new(None) };
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(*sink.seen.lock().unwrap(), Some(3), "both old tokens and the new one");
+    assert_eq!(fixture.server.token_count(), 1);
 }
 
 #[tokio::test]

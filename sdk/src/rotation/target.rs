@@ -171,7 +171,7 @@ impl<'a> Target<'a> {
     }
 
     /// Checks that `new` works: a call made with it (Insight.io), or that it is listed and
-    /// usable.
+    /// usable: enabled (Magpie), with a permission (Bamboo), not expired (Entuity).
     pub(super) async fn check(&self, new: &Held, secret: &Secret) -> Result<(), Failure> {
         match self {
             #[cfg(feature = "magpie")]
@@ -200,8 +200,11 @@ impl<'a> Target<'a> {
             Self::Entuity { client, .. } => {
                 let Handle::Entuity(id) = new.handle else { unreachable!("an Entuity token") };
                 let token = client.get_token(id).await?;
+                // Judged by the server's clock, which decides.
+                let now =
+                    client.server_clock().map_or_else(std::time::SystemTime::now, |c| c.now());
                 match token.expiry() {
-                    Some(expiry) if expiry.is_expired_at(std::time::SystemTime::now()) => {
+                    Some(expiry) if expiry.is_expired_at(now) => {
                         Err(Failure::NotWorking("has expired"))
                     }
                     _ => Ok(()),

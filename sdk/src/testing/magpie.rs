@@ -79,6 +79,17 @@ impl Magpie {
         (token.id.clone(), Secret::new(token.value.clone()))
     }
 
+    /// Ends every session, as when they expire: calls with them get 401 until their clients
+    /// log in again.
+    pub fn end_sessions(&self) {
+        self.sim.state().sessions.clear();
+    }
+
+    /// How many sessions have been started by logging in, ended or not.
+    pub fn logins(&self) -> usize {
+        self.sim.state().logins
+    }
+
     /// The number of access tokens `username` has now.
     pub fn token_count(&self, username: &str) -> usize {
         self.sim.state().tokens.values().filter(|t| t.owner == username).count()
@@ -93,6 +104,7 @@ struct State {
     /// Token id → token.
     tokens: BTreeMap<String, Token>,
     next_id: u64,
+    logins: usize,
     clock: Clock,
 }
 
@@ -179,6 +191,7 @@ impl State {
         let Some(user) = user else { return Reply::empty(401) };
         let session = fresh_hex(32);
         self.sessions.insert(session.clone(), user);
+        self.logins += 1;
         Reply::json(200, &SessionToken { token: Secret::new(session) })
     }
 
