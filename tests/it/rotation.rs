@@ -504,3 +504,146 @@ async fn magpie_lists_no_values_so_a_leak_gives_the_candidates() {
     assert_eq!(candidates.len(), 2);
     assert_eq!(fixture.server.token_count("ada@example.com"), 2, "nothing revoked");
 }
+
+// Every step of every vendor, failing.
+
+/// One vendor's simulator with old credentials for a rotation, and what proves which
+/// credentials work.
+#[allow(clippy::large_enum_variant, reason = "one lives per test case, never in a collection")]
+enum Rig {
+    Magpie(MagpieFixture, Vec<Secret>),
+    Bamboo(BambooFixture, bamboo::NewToken, Vec<Secret>),
+    Entuity(EntuityFixture, entuity::NewAccessToken, Vec<Secret>),
+    Insight(InsightFixture, insight::SessionClient, insight::ClientBuilder, Vec<Secret>),
+}
+
+impl Rig {
+    async fn start(vendor: &str) -> Self {
+        match vendor {
+            "magpie" => {
+                let (fixture, old) = magpie().await;
+                Self::Magpie(fixture, old)
+            }
+            "bamboo" => {
+                let fixture = BambooFixture::start().await.unwrap();
+                let old =
+                    (0..2).map(|_| fixture.server.add_token("deploy", true, true).uuid).collect();
+                let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+                Self::Bamboo(fixture, template, old)
+            }
+            "entuity" => {
+                let (fixture, _) = entuity().await;
+                let old = fixture
+                    .client
+                    .list_tokens()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|t| t.token_value)
+                    .collect();
+                Self::Entuity(fixture, entuity::NewAccessToken::for_user_name("guy2"), old)
+            }
+            _ => {
+                let (fixture, session, builder) = insight().await;
+                let old = vec![fixture.client.api_token().clone()];
+                Self::Insight(fixture, session, builder, old)
+            }
+        }
+    }
+
+    fn target(&self) -> Target<'_> {
+        match self {
+            Self::Magpie(fixture, _) => {
+                Target::magpie_service_account(&fixture.admin, "ci@example.com")
+            }
+            Self::Bamboo(fixture, token, _) => Target::Bamboo { client: &fixture.client, token },
+            Self::Entuity(fixture, token, _) => Target::Entuity { client: &fixture.client, token },
+            Self::Insight(_, session, builder, _) => Target::Insight { session, builder },
+        }
+    }
+
+    fn inject_at(&self, call: usize, fault: Fault) {
+        match self {
+            Self::Magpie(fixture, _) => fixture.server.inject_at(call, fault),
+            Self::Bamboo(fixture, ..) => fixture.server.inject_at(call, fault),
+            Self::Entuity(fixture, ..) => fixture.server.inject_at(call, fault),
+            Self::Insight(fixture, ..) => fixture.server.inject_at(call, fault),
+        }
+    }
+
+    fn old(&self) -> &[Secret] {
+        match self {
+            Self::Magpie(_, old)
+            | Self::Bamboo(.., old)
+            | Self::Entuity(.., old)
+            | Self::Insight(.., old) => old,
+        }
+    }
+
+    /// Whether `secret` is a working credential of the target.
+    async fn works(&self, secret: &Secret) -> bool {
+        match self {
+            Self::Magpie(fixture, _) => magpie_works(fixture, secret).await,
+            Self::Bamboo(fixture, ..) => {
+                fixture.server.tokens().iter().any(|t| t.uuid == *secret && (t.read || t.change))
+            }
+            Self::Entuity(fixture, ..) => {
+                let tokens = fixture.client.list_tokens().await.unwrap();
+                tokens.iter().any(|t| t.token_value == *secret)
+            }
+            Self::Insight(_, _, builder, _) => insight_works(builder, secret).await,
+        }
+    }
+
+    /// How many credentials of the target are alive, known to the test or not.
+    async fn alive(&self) -> usize {
+        match self {
+            Self::Magpie(fixture, _) => fixture.server.token_count("ci@example.com"),
+            Self::Bamboo(fixture, ..) => {
+                fixture.server.tokens().iter().filter(|t| t.read || t.change).count()
+            }
+            Self::Entuity(fixture, ..) => fixture.server.token_count(),
+            Self::Insight(fixture, ..) => fixture.server.token_count(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_call_of_every_vendors_rotation_can_fail_and_a_rerun_converges() {
+    // How many calls each rotation makes, with the rigs' old credentials.
+    for (vendor, calls) in [("magpie", 8), ("bamboo", 6), ("entuity", 6), ("insight", 5)] {
+        for call in 1..=calls {
+            let rig = Rig::start(vendor).await;
+            rig.inject_at(call, Fault::Status(500));
+            let sink = Memory::default();
+            let first = rotation::rotate(&rig.target(), &sink).await;
+            let case = format!("{vendor}, call {call} failing: {first}");
+            assert_ne!(first.state, State::Rotated, "{case}");
+            assert_eq!(
+                first.failure().map(|(_, f)| f.to_string().contains("500")),
+                Some(true),
+                "{case}"
+            );
+            if sink.count() == 0 {
+                for old in rig.old() {
+                    assert!(rig.works(old).await, "nothing stored, so nothing retired: {case}");
+                }
+            } else {
+                let mut held = rig.old().to_vec();
+                held.push(sink.last());
+                let mut working = 0;
+                for secret in &held {
+                    working += usize::from(rig.works(secret).await);
+                }
+                assert!(working > 0, "the caller holds a working credential: {case}");
+            }
+            let second = rotation::rotate(&rig.target(), &sink).await;
+            assert_eq!(second.state, State::Rotated, "{case}; then {second}");
+            assert_eq!(rig.alive().await, 1, "{case}");
+            assert!(rig.works(&sink.last()).await, "{case}");
+            for old in rig.old() {
+                assert!(!rig.works(old).await, "{case}");
+            }
+        }
+    }
+}
