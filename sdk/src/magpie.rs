@@ -285,12 +285,16 @@ impl Client {
         let result = call(session.clone()).await;
         let Some(relogin) = &self.shared.relogin else { return result };
         match result {
+            // Boxed: the rare path must not grow every call's future.
             Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
-                self.log_in_again(relogin, &session).await?;
-                match repeat {
-                    Repeat::Yes => call(self.current()).await,
-                    Repeat::No => Err(error),
-                }
+                Box::pin(async move {
+                    self.log_in_again(relogin, &session).await?;
+                    match repeat {
+                        Repeat::Yes => call(self.current()).await,
+                        Repeat::No => Err(error),
+                    }
+                })
+                .await
             }
             other => other,
         }
