@@ -97,7 +97,7 @@ pub struct Client {
 }
 
 impl Client {
-    crate::macros::connection_readings!();
+    crate::macros::connection_readings!(api);
 
     /// Starts a client for a Bamboo server's base URL, including any context path
     /// (`https://ci.example.com/bamboo`).

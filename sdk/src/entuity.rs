@@ -84,7 +84,7 @@ pub struct Client {
 }
 
 impl Client {
-    crate::macros::connection_readings!();
+    crate::macros::connection_readings!(api);
 
     /// Starts a client for an Entuity server (`https://entuity.example.com`); the API lives
     /// under its `/api` path.

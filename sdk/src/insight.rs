@@ -3,7 +3,9 @@
 //! There are three ways in, one per kind of credential:
 //!
 //! - [`ClientBuilder::authenticate`] exchanges credentials (password, LDAP, or an OAuth
-//!   provider's token) for a new token, with no prior login, which `api_token` then uses;
+//!   provider's token) for a new token, with no prior login, which `api_token` then uses
+//!   ([`ClientBuilder::login`] does both, and authenticates again when the token stops
+//!   working);
 //! - [`ClientBuilder::session_cookie`] uses a logged-in browser session to create tokens;
 //! - [`ClientBuilder::api_token`] uses a token you have, to list your tokens or revoke it.
 //!
@@ -26,6 +28,7 @@
 //! # }
 //! ```
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use progenitor_client::ClientInfo;
@@ -33,6 +36,7 @@ use reqwest::header::{COOKIE, HeaderName};
 
 use crate::builder::BuilderCore;
 use crate::checks;
+use crate::renewal::{Renew, Renewing, Repeat};
 use crate::time;
 use crate::{Error, Expiry, Secret};
 
@@ -120,12 +124,25 @@ impl Credentials {
 pub struct ClientBuilder {
     core: BuilderCore,
     generation: ApiGeneration,
+    relogin: bool,
 }
 
 impl ClientBuilder {
     /// Uses the user guide's paths. Default: the API reference's.
     pub fn api_generation(mut self, generation: ApiGeneration) -> Self {
         self.generation = generation;
+        self
+    }
+
+    /// Whether a client finished with [`login`](Self::login) authenticates again when a call
+    /// is answered 401, as when its token expired or was revoked (default: yes). It does so
+    /// once for all its clones, and repeats the call (a list; a revoke is never repeated).
+    /// Each renewal creates a token, as authenticating does, which the client then holds
+    /// ([`Client::api_token`]); the one answered 401 no longer works. A client on a bare
+    /// [`api_token`](Self::api_token) has nothing to authenticate with and always reports
+    /// the 401.
+    pub fn relogin(mut self, relogin: bool) -> Self {
+        self.relogin = relogin;
         self
     }
 
@@ -139,17 +156,44 @@ impl ClientBuilder {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), access_tokens::Error> {
     /// # let InsightFixture { server: insight, url, client, .. } = InsightFixture::start().await?;
-    /// # let token = client.api_token().clone();
+    /// # let token = client.api_token();
     /// let client = Client::builder(&url).api_token(token)?;
     /// client.list_tokens().await?;
     /// # Ok(())
     /// # }
     /// ```
     pub fn api_token(&self, token: impl Into<Secret>) -> Result<Client, Error> {
-        let token = token.into();
+        Ok(Client::new(self.generation, self.token(token.into())?, None))
+    }
+
+    /// Authenticates with `credentials` and finishes with the token issued, which the client
+    /// renews the same way on a 401 ([`relogin`](Self::relogin)).
+    ///
+    /// Never retried: each authentication creates a token. If the response does not match
+    /// the document, the error's [`body`](Error::body) still holds the new token.
+    ///
+    /// ```
+    /// # use access_tokens::insight::{Client, Credentials};
+    /// # use access_tokens::testing::InsightFixture;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), access_tokens::Error> {
+    /// # let InsightFixture { server: insight, url, .. } = InsightFixture::start().await?;
+    /// let client = Client::builder(&url).login(Credentials::password("ada", "pw")).await?;
+    /// client.list_tokens().await?; // authenticates again if the token has stopped working
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn login(self, credentials: Credentials) -> Result<Client, Error> {
+        let token = self.token(self.authenticate(credentials.clone()).await?.token)?;
         let generation = self.generation;
+        let relogin = self.relogin.then(|| Reauthenticate { builder: self, credentials });
+        Ok(Client::new(generation, token, relogin))
+    }
+
+    /// The generated client carrying `token`.
+    fn token(&self, token: Secret) -> Result<Token, Error> {
         let api = self.generated_with(X_AUTH_TOKEN, "API token", &token)?;
-        Ok(Client { api, generation, token })
+        Ok(Token { api, value: token })
     }
 
     /// Finishes with the `Cookie` header of a logged-in browser session (e.g.
@@ -196,7 +240,8 @@ impl ClientBuilder {
     }
 
     /// Creates a token by exchanging credentials; pass its `token` to
-    /// [`api_token`](Self::api_token) for a client that uses it.
+    /// [`api_token`](Self::api_token) for a client that uses it, or use
+    /// [`login`](Self::login) for a client that renews it.
     ///
     /// Never retried: each call creates a token. If the response does not match the document,
     /// the error's [`body`](Error::body) still holds the new token.
@@ -253,16 +298,52 @@ fn checked_user(username: String) -> Result<String, Error> {
 }
 
 /// A client that authenticates with an API token. Cheap to clone; clones share one connection
-/// pool.
+/// pool and one token, which a client from [`ClientBuilder::login`] renews on a 401 for all
+/// of them.
 #[derive(Debug, Clone)]
 pub struct Client {
-    api: generated::Client,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    base_url: String,
     generation: ApiGeneration,
-    token: Secret,
+    token: Renewing<Reauthenticate>,
+}
+
+/// A token, and the generated client that sends it.
+#[derive(Debug)]
+struct Token {
+    api: generated::Client,
+    value: Secret,
+}
+
+/// How a client from `login` authenticates again.
+#[derive(Debug)]
+struct Reauthenticate {
+    builder: ClientBuilder,
+    credentials: Credentials,
+}
+
+impl Renew for Reauthenticate {
+    type Credential = Token;
+
+    fn renew(&self) -> impl Future<Output = Result<Token, Error>> + Send {
+        async {
+            self.builder.token(self.builder.authenticate(self.credentials.clone()).await?.token)
+        }
+    }
 }
 
 impl Client {
-    crate::macros::connection_readings!();
+    fn new(generation: ApiGeneration, token: Token, relogin: Option<Reauthenticate>) -> Self {
+        let base_url = token.api.baseurl().to_owned();
+        let token = Renewing::new(token, relogin);
+        Self { shared: Arc::new(Shared { base_url, generation, token }) }
+    }
+
+    crate::macros::connection_readings!(shared.token.current().api);
 
     /// Starts a client for an Insight.io host (`https://insight.io`, or an on-premises one).
     pub fn builder(base_url: impl AsRef<str>) -> ClientBuilder {
@@ -270,22 +351,23 @@ impl Client {
         ClientBuilder {
             core: BuilderCore::new("insight", "base URL", base_url),
             generation: ApiGeneration::default(),
+            relogin: true,
         }
     }
 
     /// The base URL every path is appended to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        self.api.baseurl()
+        &self.shared.base_url
     }
 
-    /// The token this client authenticates with.
-    pub fn api_token(&self) -> &Secret {
-        &self.token
+    /// The token this client authenticates with now.
+    pub fn api_token(&self) -> Secret {
+        self.shared.token.current().value.clone()
     }
 
-    /// The generated client, carrying this client's token.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
+    /// The generated client, carrying this client's token now.
+    pub fn generated(&self) -> generated::Client {
+        self.shared.token.current().api.clone()
     }
 
     /// Lists every token of the user this client's token belongs to, values included.
@@ -303,9 +385,14 @@ impl Client {
     /// # }
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<ApiToken>, Error> {
-        match self.generation {
-            ApiGeneration::Reference => self.api.list_tokens().await,
-            ApiGeneration::UserGuide => self.api.get_api_tokens().await,
+        let token = &self.shared.token;
+        match self.shared.generation {
+            ApiGeneration::Reference => {
+                token.call(Repeat::Yes, |t| async move { t.api.list_tokens().await }).await
+            }
+            ApiGeneration::UserGuide => {
+                token.call(Repeat::Yes, |t| async move { t.api.get_api_tokens().await }).await
+            }
         }
     }
 
@@ -314,7 +401,8 @@ impl Client {
     /// built on it.
     ///
     /// The server answers 200 for any token, valid or not, so `Ok` does not confirm that
-    /// anything was revoked, only that the token cannot be valid afterwards. Never retried.
+    /// anything was revoked, only that the token cannot be valid afterwards. Never retried, and
+    /// never renewed: a 401 is returned.
     ///
     /// ```
     /// # use access_tokens::insight::{Client, Credentials};
@@ -329,9 +417,10 @@ impl Client {
     /// # }
     /// ```
     pub async fn revoke_this_token(self) -> Result<(), Error> {
-        match self.generation {
-            ApiGeneration::Reference => self.api.revoke_token().await,
-            ApiGeneration::UserGuide => self.api.revoke_api_token().await,
+        let token = self.shared.token.current();
+        match self.shared.generation {
+            ApiGeneration::Reference => token.api.revoke_token().await,
+            ApiGeneration::UserGuide => token.api.revoke_api_token().await,
         }
     }
 }
@@ -344,7 +433,7 @@ pub struct SessionClient {
 }
 
 impl SessionClient {
-    crate::macros::connection_readings!();
+    crate::macros::connection_readings!(api);
 
     /// Creates a token for the session's user. Its value is in the result (and in later
     /// lists). Never retried: each call creates a token, even the user guide's GET.

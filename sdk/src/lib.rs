@@ -143,6 +143,8 @@ pub mod inventory;
 #[cfg(feature = "magpie")]
 #[cfg_attr(docsrs, doc(cfg(feature = "magpie")))]
 pub mod magpie;
+#[cfg(any(feature = "magpie", feature = "insight"))]
+mod renewal;
 #[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
 pub mod rotation;
 #[cfg(feature = "testing")]

@@ -120,14 +120,15 @@ macro_rules! http_settings {
 }
 pub(crate) use http_settings;
 
-/// What every vendor's client reads of its connection, over its `api: generated::Client` field.
+/// What every vendor's client reads of its connection, over the generated client that
+/// `self.$($api)+` names (its `api` field, or its current credential's).
 macro_rules! connection_readings {
-    () => {
+    ($($api:tt)+) => {
         /// The server's clock, as its last answer with a `Date` header showed it; `None` before
         /// the first. Shared by the clients of one builder's connection.
         /// [`Inventory::server_now`](crate::inventory::Inventory::server_now) audits by it.
         pub fn server_clock(&self) -> Option<crate::ServerClock> {
-            self.api.inner().server_clock()
+            self.$($api)+.inner().server_clock()
         }
     };
 }

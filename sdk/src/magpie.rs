@@ -24,14 +24,14 @@
 //! ```
 
 use std::future::Future;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use progenitor_client::ClientInfo;
-use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE};
 
 use crate::builder::BuilderCore;
 use crate::checks;
+use crate::renewal::{Renew, Renewing, Repeat};
 use crate::{Error, InvalidReason, Secret};
 
 pub use generated::types::{AccessToken, NewAccessToken};
@@ -177,11 +177,7 @@ impl ClientBuilder {
     /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
         let session = self.log_in(login.clone()).await?;
-        let relogin = self.relogin.then(|| Relogin {
-            builder: self,
-            login,
-            gate: futures_util::lock::Mutex::new(()),
-        });
+        let relogin = self.relogin.then(|| Relogin { builder: self, login });
         Ok(Client::new(session, relogin))
     }
 
@@ -234,8 +230,7 @@ pub struct Client {
 #[derive(Debug)]
 struct Shared {
     base_url: String,
-    session: RwLock<Arc<Session>>,
-    relogin: Option<Relogin>,
+    session: Renewing<Relogin>,
 }
 
 /// A session, and the generated client that sends it.
@@ -245,78 +240,42 @@ struct Session {
     token: Secret,
 }
 
-/// How a client from `login` logs in again; `gate` lets one call at a time do it.
+/// How a client from `login` logs in again.
 #[derive(Debug)]
 struct Relogin {
     builder: ClientBuilder,
     login: Login,
-    gate: futures_util::lock::Mutex<()>,
 }
 
-/// Whether a call answered 401 is made again on a new session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Repeat {
-    /// It cannot double an effect: a read, or a change or delete of one id.
-    Yes,
-    /// It creates something.
-    No,
+impl Renew for Relogin {
+    type Credential = Session;
+
+    fn renew(&self) -> impl Future<Output = Result<Session, Error>> + Send {
+        self.builder.log_in(self.login.clone())
+    }
 }
 
 impl Client {
     fn new(session: Session, relogin: Option<Relogin>) -> Self {
         let base_url = session.api.baseurl().to_owned();
-        let session = RwLock::new(Arc::new(session));
-        Self { shared: Arc::new(Shared { base_url, session, relogin }) }
+        Self { shared: Arc::new(Shared { base_url, session: Renewing::new(session, relogin) }) }
     }
 
     /// The session calls go out on now.
     fn current(&self) -> Arc<Session> {
-        self.shared.session.read().unwrap_or_else(PoisonError::into_inner).clone()
+        self.shared.session.current()
     }
 
-    /// Makes `call` on the current session; on a 401, a client from `login` logs in again
-    /// and, if `repeat` says so, makes it once more on the new session.
-    async fn call<T, F, Fut>(&self, repeat: Repeat, call: F) -> Result<T, Error>
+    /// Makes `call` on the current session, logging in again on a 401 ([`Renewing::call`]).
+    fn call<T, F, Fut>(&self, repeat: Repeat, call: F) -> impl Future<Output = Result<T, Error>>
     where
         F: Fn(Arc<Session>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let session = self.current();
-        let result = call(session.clone()).await;
-        let Some(relogin) = &self.shared.relogin else { return result };
-        match result {
-            // Boxed: the rare path must not grow every call's future.
-            Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
-                Box::pin(async move {
-                    self.log_in_again(relogin, &session).await?;
-                    match repeat {
-                        Repeat::Yes => call(self.current()).await,
-                        Repeat::No => Err(error),
-                    }
-                })
-                .await
-            }
-            other => other,
-        }
+        self.shared.session.call(repeat, call)
     }
 
-    /// Replaces `stale` with a new session, unless another call has already.
-    async fn log_in_again(&self, relogin: &Relogin, stale: &Arc<Session>) -> Result<(), Error> {
-        let _one_at_a_time = relogin.gate.lock().await;
-        if !Arc::ptr_eq(&self.current(), stale) {
-            return Ok(());
-        }
-        let fresh = relogin.builder.log_in(relogin.login.clone()).await?;
-        *self.shared.session.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(fresh);
-        Ok(())
-    }
-
-    /// The server's clock, as its last answer with a `Date` header showed it; `None` before
-    /// the first. Shared by the clients of one builder's connection.
-    /// [`Inventory::server_now`](crate::inventory::Inventory::server_now) audits by it.
-    pub fn server_clock(&self) -> Option<crate::ServerClock> {
-        self.current().api.inner().server_clock()
-    }
+    crate::macros::connection_readings!(current().api);
 
     /// Starts a client for an organization (`"acme"` means `https://acme.silect.is/api/magpie`)
     /// or for a full base URL such as `http://127.0.0.1:8080/api/magpie`.

@@ -9,7 +9,7 @@ use access_tokens_tests::{
     check_hostile_responses, check_requests, header, only_request,
 };
 use serde_json::json;
-use wiremock::matchers::any;
+use wiremock::matchers::{any, header as header_is, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const API_TOKEN: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
@@ -249,7 +249,7 @@ async fn authenticating_returns_the_token_and_a_client_that_uses_it() {
     let builder = Client::builder(server.uri());
     let issued = builder.authenticate(Credentials::ldap("ada", PASSWORD)).await.unwrap();
     let client = builder.api_token(issued.token.clone()).unwrap();
-    assert_eq!(client.api_token(), &issued.token);
+    assert_eq!(client.api_token(), issued.token);
 
     server.reset().await;
     Mock::given(any())
@@ -393,4 +393,135 @@ async fn hostile_responses_give_typed_errors_and_keep_bodies() {
     let strict: fn(ClientBuilder) -> ClientBuilder =
         |builder| builder.timeout(Duration::from_millis(300)).retry(RetryPolicy::NEVER);
     check_hostile_responses(&all_ops(), |url, op| clients_at(url, op.generation(), strict)).await;
+}
+
+// Tokens that stop working.
+
+#[tokio::test]
+async fn a_login_client_authenticates_again_once_on_a_401_and_repeats_the_list() {
+    let server = MockServer::start().await;
+    const RENEWED: &str = "f0e1d2c3b4a5968778695a4b3c2d1e0f";
+    for (token, priority) in [(API_TOKEN, 1), (RENEWED, 2)] {
+        let issued = json!({ "token": token, "expiresOn": "2030-01-01T00:00:00.000Z" });
+        Mock::given(method("POST"))
+            .and(path("/api/authenticate/userpass"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(issued))
+            .up_to_n_times(1)
+            .with_priority(priority)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/api/token"))
+        .and(header_is("x-auth-token", API_TOKEN))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_raw(VENDOR_UNAUTHORIZED, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/token"))
+        .and(header_is("x-auth-token", RENEWED))
+        .respond_with(Op::List(ApiGeneration::Reference).success())
+        .mount(&server)
+        .await;
+    let client = Client::builder(server.uri())
+        .login(Credentials::password("ada@example.com", PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(client.api_token().expose_secret(), API_TOKEN);
+    let clone = client.clone();
+
+    // Both clones meet the 401 at once; one authentication serves them both.
+    let (a, b) = tokio::join!(client.list_tokens(), clone.list_tokens());
+    assert_eq!(a.unwrap().len(), b.unwrap().len());
+    let sent: Vec<(String, String, Option<String>)> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.url.path().to_owned(),
+                header(r, "x-auth-token").map(str::to_owned),
+            )
+        })
+        .collect();
+    let authentications = sent.iter().filter(|(m, ..)| m == "POST").count();
+    assert_eq!(authentications, 2, "the login and one renewal: {sent:?}");
+    let listed_with = |token: &str| {
+        sent.iter().filter(|(m, _, t)| m == "GET" && t.as_deref() == Some(token)).count()
+    };
+    assert_eq!((listed_with(API_TOKEN), listed_with(RENEWED)), (2, 2), "{sent:?}");
+    assert_eq!(client.api_token().expose_secret(), RENEWED);
+    assert_eq!(clone.api_token(), client.api_token());
+}
+
+#[tokio::test]
+async fn a_revoked_login_token_is_renewed_against_the_simulator() {
+    let insight = access_tokens::testing::Insight::start().await;
+    insight.add_user("ada", "pw");
+    let builder = || Client::builder(insight.url());
+    let client = builder().login(Credentials::password("ada", "pw")).await.unwrap();
+    let first = client.api_token();
+    builder().api_token(first.clone()).unwrap().revoke_this_token().await.unwrap();
+    let listed = client.list_tokens().await.unwrap();
+    assert_eq!(insight.authentications(), 2);
+    assert_ne!(client.api_token(), first);
+    assert_eq!(listed.len(), 1, "the revoked token is gone; the renewed one is listed");
+    assert_eq!(listed[0].api_token, client.api_token());
+}
+
+#[tokio::test]
+async fn a_bare_token_or_a_client_with_relogin_off_reports_the_401() {
+    let insight = access_tokens::testing::Insight::start().await;
+    insight.add_user("ada", "pw");
+    let login = Client::builder(insight.url())
+        .relogin(false)
+        .login(Credentials::password("ada", "pw"))
+        .await
+        .unwrap();
+    let bare = Client::builder(insight.url()).api_token(login.api_token()).unwrap();
+    bare.clone().revoke_this_token().await.unwrap();
+    for client in [login, bare] {
+        let error = client.list_tokens().await.unwrap_err();
+        assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    }
+    assert_eq!(insight.authentications(), 1);
+}
+
+#[tokio::test]
+async fn a_revoke_met_by_a_401_is_not_renewed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(Op::Password.success().set_body_json(json!({ "token": API_TOKEN })))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE")).respond_with(ResponseTemplate::new(401)).mount(&server).await;
+    let client = Client::builder(server.uri())
+        .login(Credentials::password("ada@example.com", PASSWORD))
+        .await
+        .unwrap();
+    let error = client.revoke_this_token().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
+    let methods: Vec<String> =
+        server.received_requests().await.unwrap().iter().map(|r| r.method.to_string()).collect();
+    assert_eq!(methods, ["POST", "DELETE"], "no second authentication");
+}
+
+#[tokio::test]
+async fn a_renewal_that_fails_returns_its_error_and_the_next_call_tries_again() {
+    let insight = access_tokens::testing::Insight::start().await;
+    insight.add_user("ada", "pw");
+    let builder = || Client::builder(insight.url());
+    let client = builder().login(Credentials::password("ada", "pw")).await.unwrap();
+    builder().api_token(client.api_token()).unwrap().revoke_this_token().await.unwrap();
+    // The call's 401, then the authentication's 500.
+    insight.inject_at(2, access_tokens::testing::Fault::Status(500));
+    let error = client.list_tokens().await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_never_printed("pw\"", &[error.to_string(), format!("{error:?}")]);
+    client.list_tokens().await.unwrap();
+    assert_eq!(insight.authentications(), 2);
 }

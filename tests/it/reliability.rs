@@ -306,9 +306,9 @@ fn clients_are_clone_send_sync() {
 /// each `async fn` layer took the request by value, 1,544 while the generated code awaited
 /// progenitor's no-op hooks and its body reader, and the error path was inline, and are 696
 /// since the executor and the response mapper are combinators; hand-written reqwest code's is
-/// 592. Magpie's are 824 since a client from `login` holds its session to log in again on a
-/// 401 (the re-login itself is boxed); its per-call time did not change (BENCHMARKS.md,
-/// Before/after). (A guard against size regressions, not a timing.)
+/// 592. Magpie's and Insight.io's are 824 since a client from `login` holds its credential to
+/// renew it on a 401 (the renewal itself is boxed); Magpie's per-call time did not change
+/// (BENCHMARKS.md, Before/after). (A guard against size regressions, not a timing.)
 #[test]
 fn a_calls_future_stays_small() {
     const LIMIT: usize = 832;

@@ -373,7 +373,7 @@ async fn insight_works(builder: &insight::ClientBuilder, secret: &Secret) -> boo
 #[tokio::test]
 async fn insight_rotation_revokes_the_old_token_and_sees_it_refused() {
     let (fixture, session, builder) = insight().await;
-    let old = fixture.client.api_token().clone();
+    let old = fixture.client.api_token();
     let target = Target::Insight { session: &session, builder: &builder };
     let sink = Memory::default();
     let report = rotation::rotate(&target, &sink).await;
@@ -387,7 +387,7 @@ async fn insight_rotation_revokes_the_old_token_and_sees_it_refused() {
 #[tokio::test]
 async fn insight_revoke_answered_200_without_effect_is_caught_by_the_confirmation() {
     let (fixture, session, builder) = insight().await;
-    let old = fixture.client.api_token().clone();
+    let old = fixture.client.api_token();
     // Calls: create, check, scope, then the revoke is answered 200 and does nothing.
     fixture.server.inject_at(4, Fault::Status(200));
     let target = Target::Insight { session: &session, builder: &builder };
@@ -412,7 +412,7 @@ async fn insight_sink_failure_revokes_the_new_token() {
     let report = rotation::rotate(&target, &Memory::refusing()).await;
     assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
     assert_eq!(fixture.server.token_count(), 1);
-    assert!(insight_works(&builder, fixture.client.api_token()).await);
+    assert!(insight_works(&builder, &fixture.client.api_token()).await);
 }
 
 // The file sink.
@@ -485,7 +485,7 @@ async fn a_leaked_bamboo_uuid_loses_its_permissions() {
 #[tokio::test]
 async fn a_leaked_insight_token_is_revoked_and_refused_afterwards() {
     let (fixture, _, builder) = insight().await;
-    let leaked = fixture.client.api_token().clone();
+    let leaked = fixture.client.api_token();
     let found = rotation::revoke_leaked(Server::Insight(&builder), &leaked).await.unwrap();
     assert!(matches!(found, Leaked::Revoked(TokenId::Fingerprint(_))));
     assert!(!insight_works(&builder, &leaked).await);
@@ -545,7 +545,7 @@ impl Rig {
             }
             _ => {
                 let (fixture, session, builder) = insight().await;
-                let old = vec![fixture.client.api_token().clone()];
+                let old = vec![fixture.client.api_token()];
                 Self::Insight(fixture, session, builder, old)
             }
         }

@@ -76,6 +76,11 @@ impl Insight {
         Secret::new(value)
     }
 
+    /// How many tokens have been issued by authenticating, revoked or not.
+    pub fn authentications(&self) -> usize {
+        self.sim.state().authentications
+    }
+
     /// The number of API tokens the server holds now.
     pub fn token_count(&self) -> usize {
         self.sim.state().tokens.len()
@@ -90,6 +95,7 @@ struct State {
     sessions: HashMap<String, String>,
     /// Token value → listing.
     tokens: BTreeMap<String, ApiToken>,
+    authentications: usize,
     clock: Clock,
 }
 
@@ -122,6 +128,7 @@ impl State {
             return unauthorized();
         }
         let token = self.issue(uid(provider, user));
+        self.authentications += 1;
         Reply::json(
             200,
             &AuthenticatedToken { token: Secret::new(token), expires_on: Some(NEVER.into()) },
