@@ -1,5 +1,5 @@
 //! Rotations of all four simulated vendors' credentials, each new secret written to a file
-//! (mode 0600) before any old one is retired; one rotation that stops part-way and converges
+//! (mode 0600) before any old one is retired; one rotation that stops part-way and resumes
 //! when run again; and a leaked token revoked by its value.
 //!
 //! Run with `cargo run --example rotate`. It needs no network and no configuration; the files
@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use access_tokens::rotation::{self, FileSink, Server, State, Target};
+use access_tokens::rotation::{self, FileSink, InsightCreate, Server, State, Target};
 use access_tokens::testing::{BambooFixture, EntuityFixture, Fault, InsightFixture, MagpieFixture};
 use access_tokens::{Secret, bamboo, entuity, insight};
 
@@ -42,16 +42,18 @@ async fn rotate_all(directory: &Path, out: &mut impl Write) -> Result {
     entuity.client.create_token(&guy2).await?;
 
     writeln!(out, "== Rotations")?;
-    let ci = Target::magpie_service_account(&magpie.admin, "ci@example.com");
     let deploy = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
-    let session = insight::Client::builder(&insight.url)
-        .session_cookie(insight.server.browser_session("ada"))?;
+    let ada = insight::Credentials::password("ada", "pw");
     let builder = insight::Client::builder(&insight.url);
     let targets = [
-        ("magpie-ci", ci),
+        ("magpie-ci", Target::magpie_service_account(&magpie.admin, "ci@example.com")),
+        ("magpie-ada", Target::magpie_personal(&magpie.client)),
         ("bamboo-deploy", Target::Bamboo { client: &bamboo.client, token: &deploy }),
         ("entuity-guy2", Target::Entuity { client: &entuity.client, token: &guy2 }),
-        ("insight-ada", Target::Insight { session: &session, builder: &builder }),
+        (
+            "insight-ada",
+            Target::Insight { create: InsightCreate::Credentials(&ada), builder: &builder },
+        ),
     ];
     for (name, target) in &targets {
         let report = rotation::rotate(target, &FileSink::new(directory.join(name))).await;
@@ -59,14 +61,17 @@ async fn rotate_all(directory: &Path, out: &mut impl Write) -> Result {
     }
 
     writeln!(out, "== A rotation that stops part-way, run again")?;
-    // The old token's deletion fails (calls: list, create, identify, check, scope, delete).
-    magpie.server.inject_at(6, Fault::Status(500));
-    let sink = FileSink::new(directory.join("magpie-ci"));
-    let first = rotation::rotate(&ci, &sink).await;
+    // The old token's deletion fails (calls: create, check, list, delete); the new one is
+    // already the file's, and stays pending until the rotation finishes.
+    entuity.server.inject_at(4, Fault::Status(500));
+    let dashboards = Target::Entuity { client: &entuity.client, token: &guy2 };
+    let sink = FileSink::new(directory.join("entuity-guy2"));
+    let first = rotation::rotate(&dashboards, &sink).await;
     writeln!(out, "first run: {first}")?;
-    let second = rotation::rotate(&ci, &sink).await;
+    let second = rotation::rotate(&dashboards, &sink).await;
     writeln!(out, "second run: {second}")?;
     assert_eq!(second.state, State::Rotated);
+    assert_eq!(second.new, first.new, "resumed with the pending token");
     writeln!(out, "as JSON: {}", serde_json::to_string(&second)?)?;
 
     writeln!(out, "== A leaked Entuity token, revoked by its value")?;

@@ -329,10 +329,8 @@ struct Reauthenticate {
 impl Renew for Reauthenticate {
     type Credential = Token;
 
-    fn renew(&self) -> impl Future<Output = Result<Token, Error>> + Send {
-        async {
-            self.builder.token(self.builder.authenticate(self.credentials.clone()).await?.token)
-        }
+    async fn renew(&self) -> Result<Token, Error> {
+        self.builder.token(self.builder.authenticate(self.credentials.clone()).await?.token)
     }
 }
 

@@ -250,8 +250,8 @@ struct Relogin {
 impl Renew for Relogin {
     type Credential = Session;
 
-    fn renew(&self) -> impl Future<Output = Result<Session, Error>> + Send {
-        self.builder.log_in(self.login.clone())
+    async fn renew(&self) -> Result<Session, Error> {
+        self.builder.log_in(self.login.clone()).await
     }
 }
 

@@ -12,11 +12,13 @@ async fn the_rotate_example_rotates_every_vendor_converges_and_prints_no_secret(
 
     for rotated in [
         "magpie-ci: magpie rotation: rotated",
+        "magpie-ada: magpie rotation: rotated",
         "bamboo-deploy: bamboo rotation: rotated",
         "entuity-guy2: entuity rotation: rotated",
         "insight-ada: insight rotation: rotated",
-        "first run: magpie rotation: stored and checked, partly retired",
-        "second run: magpie rotation: rotated",
+        "first run: entuity rotation: stored and checked, partly retired",
+        "second run: entuity rotation: rotated",
+        r#""steps":[{"step":"resume","error":null},{"step":"check","error":null}"#,
         "Revoked(Vendor(",
     ] {
         assert!(transcript.contains(rotated), "{rotated:?} missing from:\n{transcript}");

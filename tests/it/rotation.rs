@@ -7,16 +7,19 @@ use std::time::Duration;
 
 use access_tokens::inventory::TokenId;
 use access_tokens::rotation::{
-    self, FileSink, Leaked, NewCredential, Report, Server, Sink, State, Step, Target,
+    self, FileSink, InsightCreate, Leaked, NewCredential, Report, Server, Sink, State, Step, Target,
 };
 use access_tokens::testing::{BambooFixture, EntuityFixture, Fault, InsightFixture, MagpieFixture};
 use access_tokens::{Secret, bamboo, entuity, insight, magpie};
 
-/// A sink that keeps what it is given, or refuses it.
+/// A sink that keeps what it is given, pending until promoted, or refuses to store or promote.
 #[derive(Default)]
 struct Memory {
     stored: Mutex<Vec<Secret>>,
+    pending: Mutex<Option<Secret>>,
+    current: Mutex<Option<Secret>>,
     refuse: bool,
+    refuse_promote: bool,
 }
 
 impl Memory {
@@ -31,12 +34,14 @@ impl Memory {
         stored[0].clone()
     }
 
+    /// How many secrets were stored.
     fn count(&self) -> usize {
         self.stored.lock().unwrap().len()
     }
 
-    fn last(&self) -> Secret {
-        self.stored.lock().unwrap().last().cloned().expect("a secret stored")
+    /// The secret promoted last.
+    fn current(&self) -> Option<Secret> {
+        self.current.lock().unwrap().clone()
     }
 }
 
@@ -46,7 +51,26 @@ impl Sink for Memory {
             return Err(io::Error::other("vault sealed"));
         }
         self.stored.lock().unwrap().push(credential.secret.clone());
+        *self.pending.lock().unwrap() = Some(credential.secret.clone());
         Ok(())
+    }
+
+    async fn promote(&self) -> io::Result<()> {
+        if self.refuse_promote {
+            return Err(io::Error::other("vault read-only"));
+        }
+        let pending = self.pending.lock().unwrap().clone();
+        *self.current.lock().unwrap() = Some(pending.expect("a pending secret"));
+        Ok(())
+    }
+
+    async fn finish(&self) -> io::Result<()> {
+        *self.pending.lock().unwrap() = None;
+        Ok(())
+    }
+
+    async fn pending(&self) -> io::Result<Option<Secret>> {
+        Ok(self.pending.lock().unwrap().clone())
     }
 }
 
@@ -105,7 +129,8 @@ async fn magpie_rotation_stores_the_new_token_then_deletes_the_old_ones() {
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Rotated, "{report}");
     use Step::*;
-    let all_ok = [List, Create, Store, Identify, Check, Retire, Confirm].map(|s| (s, true));
+    let all_ok =
+        [List, Create, Store, Identify, Check, Promote, Retire, Confirm, Finish].map(|s| (s, true));
     assert_eq!(steps(&report), all_ok);
     let new = sink.only();
     assert!(magpie_works(&fixture, &new).await);
@@ -142,7 +167,7 @@ async fn magpie_new_ids_that_cannot_be_told_apart_retire_nothing_but_the_secret_
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Rotated, "{report}");
     assert_eq!(fixture.server.token_count("ci@example.com"), 1);
-    assert!(magpie_works(&fixture, &sink.last()).await);
+    assert!(magpie_works(&fixture, &sink.current().unwrap()).await);
 }
 
 #[tokio::test]
@@ -170,10 +195,7 @@ async fn magpie_sink_failure_deletes_the_new_token_and_keeps_the_old_ones() {
     let target = Target::magpie_service_account(&fixture.admin, "ci@example.com");
     let report = rotation::rotate(&target, &Memory::refusing()).await;
     assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
-    assert_eq!(
-        report.failure().unwrap().1.to_string(),
-        "the sink did not store the new credential: vault sealed"
-    );
+    assert_eq!(report.failure().unwrap().1.to_string(), "the sink failed: vault sealed");
     assert_eq!(fixture.server.token_count("ci@example.com"), 2);
     assert!(magpie_works(&fixture, &old[0]).await && magpie_works(&fixture, &old[1]).await);
 }
@@ -193,8 +215,8 @@ async fn magpie_failed_retirement_converges_on_the_next_run() {
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Rotated, "{report}");
     assert_eq!(fixture.server.token_count("ci@example.com"), 1);
-    assert!(magpie_works(&fixture, &sink.last()).await);
-    assert_secret_free(&report, &[&sink.last(), &old[0], &old[1]]);
+    assert!(magpie_works(&fixture, &sink.current().unwrap()).await);
+    assert_secret_free(&report, &[&sink.current().unwrap(), &old[0], &old[1]]);
 }
 
 // Bamboo: tokens of one name; retired by taking their permissions away.
@@ -242,12 +264,57 @@ async fn bamboo_failed_check_retires_nothing() {
     let tokens = fixture.server.tokens();
     assert!(tokens.iter().any(|t| t.uuid == old.uuid && t.read && t.change), "old one untouched");
     assert_eq!(sink.count(), 1);
+    assert_eq!(sink.current(), None, "not promoted");
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(steps(&report)[0], (Step::Resume, true));
+    assert_eq!(sink.count(), 1, "resumed with the pending token, none created");
     let working: Vec<_> =
         fixture.server.tokens().into_iter().filter(|t| t.read || t.change).collect();
     assert_eq!(working.len(), 1);
-    assert_eq!(working[0].uuid, sink.last());
+    assert_eq!(working[0].uuid, sink.only());
+    assert_eq!(sink.current(), Some(sink.only()));
+}
+
+#[tokio::test]
+async fn bamboo_pending_token_that_can_do_nothing_is_not_resumed() {
+    let fixture = BambooFixture::start().await.unwrap();
+    fixture.server.add_token("deploy", true, true);
+    let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    let target = Target::Bamboo { client: &fixture.client, token: &template };
+    // The check's list fails; then someone takes the pending token's permissions away.
+    fixture.server.inject_at(2, Fault::Status(500));
+    let sink = Memory::default();
+    assert_eq!(rotation::rotate(&target, &sink).await.state, State::CheckFailed);
+    let pending = fixture.server.tokens().into_iter().find(|t| t.uuid == sink.only()).unwrap();
+    fixture
+        .client
+        .update_token(&bamboo::Token { read: false, change: false, ..pending })
+        .await
+        .unwrap();
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    assert_eq!(sink.count(), 2, "a new one created");
+    let working: Vec<_> =
+        fixture.server.tokens().into_iter().filter(|t| t.read || t.change).collect();
+    assert_eq!(working.len(), 1);
+    assert_eq!(Some(working[0].uuid.clone()), sink.current());
+}
+
+#[tokio::test]
+async fn a_sink_that_cannot_promote_stops_the_rotation_before_anything_is_retired() {
+    let fixture = BambooFixture::start().await.unwrap();
+    let old = fixture.server.add_token("deploy", true, true);
+    let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    let target = Target::Bamboo { client: &fixture.client, token: &template };
+    let sink = Memory { refuse_promote: true, ..Memory::default() };
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::NotPromoted, "{report}");
+    assert_eq!(report.failure().unwrap().0, Step::Promote);
+    assert_eq!(report.failure().unwrap().1.to_string(), "the sink failed: vault read-only");
+    let tokens = fixture.server.tokens();
+    assert!(tokens.iter().any(|t| t.uuid == old.uuid && t.read && t.change), "old one untouched");
+    assert_eq!(tokens.len(), 2);
 }
 
 #[tokio::test]
@@ -374,7 +441,7 @@ async fn insight_works(builder: &insight::ClientBuilder, secret: &Secret) -> boo
 async fn insight_rotation_revokes_the_old_token_and_sees_it_refused() {
     let (fixture, session, builder) = insight().await;
     let old = fixture.client.api_token();
-    let target = Target::Insight { session: &session, builder: &builder };
+    let target = Target::Insight { create: InsightCreate::Session(&session), builder: &builder };
     let sink = Memory::default();
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Rotated, "{report}");
@@ -390,7 +457,7 @@ async fn insight_revoke_answered_200_without_effect_is_caught_by_the_confirmatio
     let old = fixture.client.api_token();
     // Calls: create, check, scope, then the revoke is answered 200 and does nothing.
     fixture.server.inject_at(4, Fault::Status(200));
-    let target = Target::Insight { session: &session, builder: &builder };
+    let target = Target::Insight { create: InsightCreate::Session(&session), builder: &builder };
     let sink = Memory::default();
     let report = rotation::rotate(&target, &sink).await;
     assert_eq!(report.state, State::Unconfirmed, "{report}");
@@ -408,7 +475,7 @@ async fn insight_revoke_answered_200_without_effect_is_caught_by_the_confirmatio
 #[tokio::test]
 async fn insight_sink_failure_revokes_the_new_token() {
     let (fixture, session, builder) = insight().await;
-    let target = Target::Insight { session: &session, builder: &builder };
+    let target = Target::Insight { create: InsightCreate::Session(&session), builder: &builder };
     let report = rotation::rotate(&target, &Memory::refusing()).await;
     assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
     assert_eq!(fixture.server.token_count(), 1);
@@ -418,27 +485,79 @@ async fn insight_sink_failure_revokes_the_new_token() {
 // The file sink.
 
 #[tokio::test]
-async fn file_sink_replaces_the_file_whole_readable_by_its_owner_only() {
+async fn file_sink_keeps_the_pending_secret_apart_until_the_rotation_finishes() {
     let directory = tempdir("file-sink");
     let path = directory.join("token");
     std::fs::write(&path, "old\n").unwrap();
     let sink = FileSink::new(&path);
+    assert_eq!(sink.pending_path(), directory.join("token.pending"));
+    assert_eq!(sink.pending().await.unwrap(), None);
     let secret = Secret::new("s3cr3t-value");
     let credential = NewCredential::new(access_tokens::inventory::Vendor::Entuity, None, &secret);
     sink.store(&credential).await.unwrap();
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "s3cr3t-value\n");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "old\n", "the current one untouched");
+    assert_eq!(std::fs::read_to_string(sink.pending_path()).unwrap(), "s3cr3t-value\n");
+    assert_eq!(sink.pending().await.unwrap(), Some(secret.clone()));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let mode = std::fs::metadata(sink.pending_path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let mut names: Vec<_> =
+        std::fs::read_dir(&directory).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["token", "token.pending"], "no staged file left");
+
+    for _ in 0..2 {
+        sink.promote().await.unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "s3cr3t-value\n");
+        assert_eq!(sink.pending().await.unwrap(), Some(secret.clone()), "until finished");
+    }
+    for _ in 0..2 {
+        sink.finish().await.unwrap();
+        assert_eq!(sink.pending().await.unwrap(), None);
     }
     let names: Vec<_> =
         std::fs::read_dir(&directory).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names, ["token"], "no staged file left");
+    assert_eq!(names, ["token"]);
+    assert_eq!(sink.promote().await.unwrap_err().kind(), io::ErrorKind::NotFound);
+
     let missing = FileSink::new(directory.join("no such directory").join("token"));
     let error = missing.store(&credential).await.unwrap_err();
     assert_eq!(error.kind(), io::ErrorKind::NotFound);
     assert!(!error.to_string().contains("s3cr3t"));
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[tokio::test]
+async fn entuity_rotation_stopped_after_the_store_resumes_from_the_pending_file() {
+    let (fixture, _) = entuity().await;
+    let directory = tempdir("resume");
+    let path = directory.join("guy2");
+    std::fs::write(&path, "the old token\n").unwrap();
+    let sink = FileSink::new(&path);
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &fixture.client, token: &template };
+    // Calls: create, then the check's get fails.
+    fixture.server.inject_at(2, Fault::Status(500));
+    let first = rotation::rotate(&target, &sink).await;
+    assert_eq!(first.state, State::CheckFailed, "{first}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "the old token\n");
+    let pending = sink.pending().await.unwrap().expect("the new secret is pending");
+    assert_eq!(fixture.server.token_count(), 3);
+
+    let second = rotation::rotate(&target, &sink).await;
+    assert_eq!(second.state, State::Rotated, "{second}");
+    use Step::*;
+    let resumed = [Resume, Check, Promote, Retire, Confirm, Finish].map(|s| (s, true));
+    assert_eq!(steps(&second), resumed);
+    assert_eq!(second.new, first.new, "the same token, not another");
+    assert_eq!(fixture.server.token_count(), 1);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{}\n", pending.expose_secret()));
+    assert_eq!(sink.pending().await.unwrap(), None);
+    assert_eq!(fixture.client.list_tokens().await.unwrap()[0].token_value, pending);
+    assert_secret_free(&second, &[&pending]);
     std::fs::remove_dir_all(&directory).unwrap();
 }
 
@@ -507,142 +626,202 @@ async fn magpie_lists_no_values_so_a_leak_gives_the_candidates() {
 
 // Every step of every vendor, failing.
 
-/// One vendor's simulator with old credentials for a rotation, and what proves which
-/// credentials work.
+/// Each rig's clients give up on an answer after this, so that `Fault::AnswerLost` ends a call.
+const PATIENCE: Duration = Duration::from_millis(300);
+
+/// The targets whose rotations are failed call by call, with the calls each rotation makes
+/// from the rig's old credentials (ada's fixture token makes three to delete).
+const RIGS: [(&str, usize); 6] = [
+    ("magpie service account", 8),
+    ("magpie personal", 9),
+    ("bamboo", 6),
+    ("entuity", 6),
+    ("insight session", 5),
+    ("insight credentials", 5),
+];
+
+/// One target on its simulator, with the old credentials the test made, and clients that
+/// neither retry nor wait past [`PATIENCE`], so that a fault ends exactly the call it hits.
+struct Rig {
+    old: Vec<Secret>,
+    kind: Kind,
+}
+
 #[allow(clippy::large_enum_variant, reason = "one lives per test case, never in a collection")]
-enum Rig {
-    Magpie(MagpieFixture, Vec<Secret>),
-    Bamboo(BambooFixture, bamboo::NewToken, Vec<Secret>),
-    Entuity(EntuityFixture, entuity::NewAccessToken, Vec<Secret>),
-    Insight(InsightFixture, insight::SessionClient, insight::ClientBuilder, Vec<Secret>),
+enum Kind {
+    Magpie { fixture: MagpieFixture, client: magpie::Client, account: Option<&'static str> },
+    Bamboo { fixture: BambooFixture, client: bamboo::Client, token: bamboo::NewToken },
+    Entuity { fixture: EntuityFixture, client: entuity::Client, token: entuity::NewAccessToken },
+    Insight { fixture: InsightFixture, builder: insight::ClientBuilder, create: InsightWay },
+}
+
+enum InsightWay {
+    Session(insight::SessionClient),
+    Credentials(insight::Credentials),
+}
+
+macro_rules! impatient {
+    ($builder:expr) => {
+        $builder.timeout(PATIENCE).retry(access_tokens::RetryPolicy::NEVER)
+    };
 }
 
 impl Rig {
-    async fn start(vendor: &str) -> Self {
-        match vendor {
-            "magpie" => {
-                let (fixture, old) = magpie().await;
-                Self::Magpie(fixture, old)
+    async fn start(name: &str) -> Self {
+        match name {
+            "magpie service account" | "magpie personal" => {
+                let fixture = MagpieFixture::start().await.unwrap();
+                let (user, account, password) = match name {
+                    "magpie personal" => ("ada@example.com", None, "pw"),
+                    _ => ("ci@example.com", Some("ci@example.com"), "pw"),
+                };
+                let old = (0..2).map(|_| fixture.server.add_access_token(user).1).collect();
+                let manager = if account.is_some() { "root@example.com" } else { user };
+                let client = impatient!(magpie::Client::builder(&fixture.url))
+                    .login(magpie::Login::password(manager, password))
+                    .await
+                    .unwrap();
+                Self { old, kind: Kind::Magpie { fixture, client, account } }
             }
             "bamboo" => {
                 let fixture = BambooFixture::start().await.unwrap();
                 let old =
                     (0..2).map(|_| fixture.server.add_token("deploy", true, true).uuid).collect();
-                let template = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
-                Self::Bamboo(fixture, template, old)
+                let token = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+                let client =
+                    impatient!(bamboo::Client::builder(&fixture.url)).basic_auth("admin", "pw");
+                Self { old, kind: Kind::Bamboo { fixture, client: client.unwrap(), token } }
             }
             "entuity" => {
                 let (fixture, _) = entuity().await;
-                let old = fixture
-                    .client
-                    .list_tokens()
-                    .await
-                    .unwrap()
-                    .into_iter()
-                    .map(|t| t.token_value)
-                    .collect();
-                Self::Entuity(fixture, entuity::NewAccessToken::for_user_name("guy2"), old)
+                let tokens = fixture.client.list_tokens().await.unwrap();
+                let old = tokens.into_iter().map(|t| t.token_value).collect();
+                let token = entuity::NewAccessToken::for_user_name("guy2");
+                let client =
+                    impatient!(entuity::Client::builder(&fixture.url)).basic_auth("admin", "pw");
+                Self { old, kind: Kind::Entuity { fixture, client: client.unwrap(), token } }
             }
             _ => {
-                let (fixture, session, builder) = insight().await;
+                let fixture = InsightFixture::start().await.unwrap();
                 let old = vec![fixture.client.api_token()];
-                Self::Insight(fixture, session, builder, old)
+                let builder = || impatient!(insight::Client::builder(&fixture.url));
+                let create = match name {
+                    "insight session" => InsightWay::Session(
+                        builder().session_cookie(fixture.server.browser_session("ada")).unwrap(),
+                    ),
+                    _ => InsightWay::Credentials(insight::Credentials::password("ada", "pw")),
+                };
+                let builder = builder();
+                Self { old, kind: Kind::Insight { fixture, builder, create } }
             }
         }
     }
 
     fn target(&self) -> Target<'_> {
-        match self {
-            Self::Magpie(fixture, _) => {
-                Target::magpie_service_account(&fixture.admin, "ci@example.com")
+        match &self.kind {
+            Kind::Magpie { client, account: Some(account), .. } => {
+                Target::magpie_service_account(client, account)
             }
-            Self::Bamboo(fixture, token, _) => Target::Bamboo { client: &fixture.client, token },
-            Self::Entuity(fixture, token, _) => Target::Entuity { client: &fixture.client, token },
-            Self::Insight(_, session, builder, _) => Target::Insight { session, builder },
+            Kind::Magpie { client, account: None, .. } => Target::magpie_personal(client),
+            Kind::Bamboo { client, token, .. } => Target::Bamboo { client, token },
+            Kind::Entuity { client, token, .. } => Target::Entuity { client, token },
+            Kind::Insight { builder, create, .. } => {
+                let create = match create {
+                    InsightWay::Session(session) => InsightCreate::Session(session),
+                    InsightWay::Credentials(credentials) => InsightCreate::Credentials(credentials),
+                };
+                Target::Insight { create, builder }
+            }
         }
     }
 
     fn inject_at(&self, call: usize, fault: Fault) {
-        match self {
-            Self::Magpie(fixture, _) => fixture.server.inject_at(call, fault),
-            Self::Bamboo(fixture, ..) => fixture.server.inject_at(call, fault),
-            Self::Entuity(fixture, ..) => fixture.server.inject_at(call, fault),
-            Self::Insight(fixture, ..) => fixture.server.inject_at(call, fault),
-        }
-    }
-
-    fn old(&self) -> &[Secret] {
-        match self {
-            Self::Magpie(_, old)
-            | Self::Bamboo(.., old)
-            | Self::Entuity(.., old)
-            | Self::Insight(.., old) => old,
+        match &self.kind {
+            Kind::Magpie { fixture, .. } => fixture.server.inject_at(call, fault),
+            Kind::Bamboo { fixture, .. } => fixture.server.inject_at(call, fault),
+            Kind::Entuity { fixture, .. } => fixture.server.inject_at(call, fault),
+            Kind::Insight { fixture, .. } => fixture.server.inject_at(call, fault),
         }
     }
 
     /// Whether `secret` is a working credential of the target.
     async fn works(&self, secret: &Secret) -> bool {
-        match self {
-            Self::Magpie(fixture, _) => magpie_works(fixture, secret).await,
-            Self::Bamboo(fixture, ..) => {
+        match &self.kind {
+            Kind::Magpie { fixture, .. } => magpie_works(fixture, secret).await,
+            Kind::Bamboo { fixture, .. } => {
                 fixture.server.tokens().iter().any(|t| t.uuid == *secret && (t.read || t.change))
             }
-            Self::Entuity(fixture, ..) => {
+            Kind::Entuity { fixture, .. } => {
                 let tokens = fixture.client.list_tokens().await.unwrap();
                 tokens.iter().any(|t| t.token_value == *secret)
             }
-            Self::Insight(_, _, builder, _) => insight_works(builder, secret).await,
+            Kind::Insight { fixture, .. } => {
+                insight_works(&insight::Client::builder(&fixture.url), secret).await
+            }
         }
     }
 
     /// How many credentials of the target are alive, known to the test or not.
-    async fn alive(&self) -> usize {
-        match self {
-            Self::Magpie(fixture, _) => fixture.server.token_count("ci@example.com"),
-            Self::Bamboo(fixture, ..) => {
+    fn alive(&self) -> usize {
+        match &self.kind {
+            Kind::Magpie { fixture, account, .. } => {
+                fixture.server.token_count(account.unwrap_or("ada@example.com"))
+            }
+            Kind::Bamboo { fixture, .. } => {
                 fixture.server.tokens().iter().filter(|t| t.read || t.change).count()
             }
-            Self::Entuity(fixture, ..) => fixture.server.token_count(),
-            Self::Insight(fixture, ..) => fixture.server.token_count(),
+            Kind::Entuity { fixture, .. } => fixture.server.token_count(),
+            Kind::Insight { fixture, .. } => fixture.server.token_count(),
         }
     }
 }
 
-#[tokio::test]
+/// For each target, each call of its rotation, and each way a call can fail (an error status;
+/// a body cut short after the server did the work; the work done and the answer never
+/// coming): the run ends with the old credentials working or the new one stored and working,
+/// and a second run converges on exactly one live credential, the one the sink holds last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_of_every_vendors_rotation_can_fail_and_a_rerun_converges() {
-    // How many calls each rotation makes, with the rigs' old credentials.
-    for (vendor, calls) in [("magpie", 8), ("bamboo", 6), ("entuity", 6), ("insight", 5)] {
+    for (name, calls) in RIGS {
         for call in 1..=calls {
-            let rig = Rig::start(vendor).await;
-            rig.inject_at(call, Fault::Status(500));
-            let sink = Memory::default();
-            let first = rotation::rotate(&rig.target(), &sink).await;
-            let case = format!("{vendor}, call {call} failing: {first}");
-            assert_ne!(first.state, State::Rotated, "{case}");
-            assert_eq!(
-                first.failure().map(|(_, f)| f.to_string().contains("500")),
-                Some(true),
-                "{case}"
-            );
-            if sink.count() == 0 {
-                for old in rig.old() {
-                    assert!(rig.works(old).await, "nothing stored, so nothing retired: {case}");
+            for fault in [Fault::Status(500), Fault::TruncatedBody, Fault::AnswerLost] {
+                let rig = Rig::start(name).await;
+                rig.inject_at(call, fault);
+                let sink = Memory::default();
+                let first = rotation::rotate(&rig.target(), &sink).await;
+                let case = format!("{name}, call {call} failing with {fault:?}: {first}");
+                if let Fault::Status(_) = fault {
+                    // An error status always stops the run; the other faults may hit a call
+                    // whose answer is not needed (a delete's empty body).
+                    assert_ne!(first.state, State::Rotated, "{case}");
+                    let failure = first.failure().map(|(_, f)| f.to_string());
+                    assert!(failure.is_some_and(|f| f.contains("500")), "{case}");
                 }
-            } else {
-                let mut held = rig.old().to_vec();
-                held.push(sink.last());
-                let mut working = 0;
-                for secret in &held {
-                    working += usize::from(rig.works(secret).await);
+                match sink.current() {
+                    None => {
+                        for old in &rig.old {
+                            assert!(rig.works(old).await, "none retired unpromoted: {case}");
+                        }
+                    }
+                    Some(current) => assert!(rig.works(&current).await, "{case}"),
                 }
-                assert!(working > 0, "the caller holds a working credential: {case}");
-            }
-            let second = rotation::rotate(&rig.target(), &sink).await;
-            assert_eq!(second.state, State::Rotated, "{case}; then {second}");
-            assert_eq!(rig.alive().await, 1, "{case}");
-            assert!(rig.works(&sink.last()).await, "{case}");
-            for old in rig.old() {
-                assert!(!rig.works(old).await, "{case}");
+                let stored = sink.count();
+                let second = rotation::rotate(&rig.target(), &sink).await;
+                assert_eq!(second.state, State::Rotated, "{case}; then {second}");
+                assert_eq!(rig.alive(), 1, "no unknown token stays alive: {case}");
+                let current = sink.current().expect("promoted");
+                assert!(rig.works(&current).await, "{case}");
+                // Anywhere after the store, but for Magpie, which lists no values to find
+                // the pending token by.
+                let resumable =
+                    !name.starts_with("magpie") && stored > 0 && first.state != State::Rotated;
+                if resumable {
+                    assert_eq!(second.steps[0].step, Step::Resume, "{case}; then {second}");
+                    assert_eq!(sink.count(), stored, "resumed, not created again: {case}");
+                }
+                for old in &rig.old {
+                    assert!(!rig.works(old).await, "{case}");
+                }
             }
         }
     }

@@ -1,28 +1,35 @@
 //! Rotation and revocation that never lose or leak the only copy of a secret.
 //!
-//! [`rotate`] replaces the credentials of one [`Target`] (a Magpie service account, a Bamboo
-//! token name, an Entuity user, an Insight.io user) in steps after AWS Secrets Manager's
-//! create, set, test and finish:
+//! [`rotate`] replaces the credentials of one [`Target`] (a Magpie user or service account, a
+//! Bamboo token name, an Entuity user, an Insight.io user) in steps after AWS Secrets Manager's
+//! create, set, test and finish, keeping the pending secret apart from the current one:
 //!
 //! 1. **Create** one new credential. Creates are never retried: a repeated create would leave
 //!    a live token nobody holds.
-//! 2. **Store** it with the caller's [`Sink`] (a [`FileSink`] is provided); nothing goes on
-//!    until the sink says it is kept. If the sink fails, the new credential is retired again.
+//! 2. **Store** it with the caller's [`Sink`] as the pending secret, beside the current one
+//!    (a [`FileSink`] is provided); nothing goes on until the sink says it is kept. If the
+//!    sink fails, the new credential is retired again.
 //! 3. **Identify** it. Magpie's create answers with the value only, so its id is the one id a
 //!    listing after the create shows that the listing before did not; none or several (another
 //!    client creating at the same time) is [`Failure::Ambiguous`], and nothing is retired.
 //! 4. **Check** that it works: a call made with it where the vendor allows one (Insight.io),
 //!    otherwise that it is listed and usable (enabled, not expired, with a permission).
-//! 5. **Retire** every other credential of the target: the old ones, and any a lost create
+//! 5. **Promote** it in the sink: the pending secret becomes the current one too. Until then,
+//!    what the caller's services read is the old credential, which still works.
+//! 6. **Retire** every other credential of the target: the old ones, and any a lost create
 //!    left behind. Magpie's and Entuity's are deleted, Insight.io's revoked, and Bamboo's,
 //!    which cannot be deleted, lose their read and change permissions.
-//! 6. **Confirm** the retirement by looking again: Insight.io answers 200 to a revoke whatever
+//! 7. **Confirm** the retirement by looking again: Insight.io answers 200 to a revoke whatever
 //!    happens, so an old token must now get 401.
+//! 8. **Finish**: the sink forgets the pending secret.
 //!
 //! Each step's outcome is in the [`Report`], with the [`State`] it left. A run that stops
 //! part-way leaves the old credentials working, or the new one stored, and the same rotation
 //! run again converges: the target ends with exactly one credential, the one the sink holds.
-//! No report, error or log line holds a secret.
+//! A run that stopped anywhere after the store **resumes** with the pending secret instead of
+//! creating another, where the vendor lists values to find it by (Bamboo, Entuity,
+//! Insight.io; a Magpie run creates anew and retires the pending one with the others). No
+//! report, error or log line holds a secret.
 //!
 //! The target is the unit of rotation: every credential in it but the new one is retired, so
 //! give each service its own account (or Bamboo token name, or Entuity description).
@@ -52,17 +59,40 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use crate::Error;
 use crate::inventory::{TokenId, Vendor};
+use crate::{Error, Secret};
+use target::Held;
 
 pub use leaked::{Leaked, Server, revoke_leaked};
 pub use sink::{FileSink, NewCredential, Sink};
+#[cfg(feature = "insight")]
+pub use target::InsightCreate;
 pub use target::Target;
 
 /// Rotates `target`'s credentials, handing the new secret to `sink` before anything else
 /// happens to it; see the [module](self) for the steps.
 pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
     let mut report = Report::new(target.vendor());
+    match resume(target, sink).await {
+        Err(failure) => return report.stop(Step::Resume, failure, State::NotCreated),
+        Ok(Some((new, secret))) => {
+            report.done(Step::Resume);
+            report.new = Some(new.id.clone());
+            match target.check(&new, &secret).await {
+                Ok(()) => {
+                    report.done(Step::Check);
+                    return finish(target, sink, report, &new, &secret).await;
+                }
+                // It will never work: start afresh, and retire it with the others.
+                Err(failure @ Failure::NotWorking(_)) => {
+                    report.failed(Step::Check, failure);
+                    report.new = None;
+                }
+                Err(failure) => return report.stop(Step::Check, failure, State::CheckFailed),
+            }
+        }
+        Ok(None) => {}
+    }
     let before = if target.identifies_by_listing() {
         match target.scope(None).await {
             Ok(before) => {
@@ -109,7 +139,33 @@ pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
         return report.stop(Step::Check, failure, State::CheckFailed);
     }
     report.done(Step::Check);
-    let old: Vec<_> = match target.scope(Some(&created.secret)).await {
+    finish(target, sink, report, &new, &created.secret).await
+}
+
+/// The credential an earlier run left pending in the sink, if the target still lists it
+/// (Magpie lists no values, so its runs never resume).
+async fn resume(target: &Target<'_>, sink: &impl Sink) -> Result<Option<(Held, Secret)>, Failure> {
+    if target.identifies_by_listing() {
+        return Ok(None);
+    }
+    let Some(pending) = sink.pending().await.map_err(Failure::Sink)? else { return Ok(None) };
+    Ok(target.find(&pending).await?.map(|held| (held, pending)))
+}
+
+/// Promotes the checked `new` credential in the sink, then retires every other credential of
+/// the target and confirms it.
+async fn finish(
+    target: &Target<'_>,
+    sink: &impl Sink,
+    mut report: Report,
+    new: &Held,
+    secret: &Secret,
+) -> Report {
+    if let Err(error) = sink.promote().await {
+        return report.stop(Step::Promote, Failure::Sink(error), State::NotPromoted);
+    }
+    report.done(Step::Promote);
+    let old: Vec<_> = match target.scope(Some(secret)).await {
         Ok(scope) => scope.into_iter().filter(|held| held.id != new.id).collect(),
         Err(error) => return report.stop(Step::Retire, error.into(), State::NotRetired),
     };
@@ -127,6 +183,10 @@ pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
     match target.confirm(&old).await {
         Ok(alive) if alive.is_empty() => {
             report.done(Step::Confirm);
+            if let Err(error) = sink.finish().await {
+                return report.stop(Step::Finish, Failure::Sink(error), State::Unfinished);
+            }
+            report.done(Step::Finish);
             report.state = State::Rotated;
             report
         }
@@ -203,6 +263,8 @@ impl fmt::Display for Report {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Step {
+    /// Taking up the credential an earlier run left pending in the sink.
+    Resume,
     /// Listing the target before the create (Magpie, to find the new token's id after it).
     List,
     /// Creating the new credential.
@@ -213,22 +275,29 @@ pub enum Step {
     Identify,
     /// Checking that it works.
     Check,
+    /// Making it the sink's current credential.
+    Promote,
     /// Retiring the others.
     Retire,
     /// Confirming that they are retired.
     Confirm,
+    /// Telling the sink the rotation is over.
+    Finish,
 }
 
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::Resume => "resume",
             Self::List => "list",
             Self::Create => "create",
             Self::Store => "store",
             Self::Identify => "identify",
             Self::Check => "check",
+            Self::Promote => "promote",
             Self::Retire => "retire",
             Self::Confirm => "confirm",
+            Self::Finish => "finish",
         })
     }
 }
@@ -262,14 +331,20 @@ pub enum State {
     /// The new credential is stored, but its id could not be told apart (Magpie); nothing
     /// was retired.
     Unidentified,
-    /// The new credential is stored but failed its check; nothing was retired.
+    /// The new credential is stored (pending) but failed its check; nothing was retired.
     CheckFailed,
+    /// The new credential is stored and works, but the sink could not make it current;
+    /// nothing was retired.
+    NotPromoted,
     /// The new credential is stored and works; the others could not be listed to retire.
     NotRetired,
     /// The new credential is stored and works; some others could not be retired.
     PartlyRetired,
     /// Everything was retired, but a second look found some still alive, or failed.
     Unconfirmed,
+    /// Everything is retired and confirmed, but the sink could not forget the pending
+    /// secret; the next run resumes with it and finishes.
+    Unfinished,
     /// The new credential is stored and works, and every other one is confirmed retired.
     Rotated,
 }
@@ -282,9 +357,11 @@ impl fmt::Display for State {
             Self::NotStored { new_retired: false } => "not stored (the new credential is left)",
             Self::Unidentified => "stored, not identified",
             Self::CheckFailed => "stored, check failed",
+            Self::NotPromoted => "stored and checked, not promoted",
             Self::NotRetired => "stored and checked, nothing retired",
             Self::PartlyRetired => "stored and checked, partly retired",
             Self::Unconfirmed => "retired, not confirmed",
+            Self::Unfinished => "retired, the sink not finished",
             Self::Rotated => "rotated",
         })
     }
@@ -298,7 +375,7 @@ pub enum Failure {
     #[error(transparent)]
     Vendor(#[from] Error),
     /// The sink.
-    #[error("the sink did not store the new credential: {0}")]
+    #[error("the sink failed: {0}")]
     Sink(std::io::Error),
     /// Magpie listed `candidates` new ids after the create, not exactly one.
     #[error("{candidates} new tokens appeared during the create, not exactly one")]

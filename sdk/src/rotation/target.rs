@@ -17,13 +17,14 @@ use crate::{Error, Secret};
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum Target<'a> {
-    /// A Magpie service account's tokens, managed by an administrator's client.
+    /// A Magpie user's personal access tokens, or a service account's. If `client` logged
+    /// in with one of them, it can no longer log in again with it once rotated.
     #[cfg(feature = "magpie")]
-    MagpieServiceAccount {
-        /// An administrator's client.
+    Magpie {
+        /// The user's client, or an administrator's for a service account.
         client: &'a magpie::Client,
-        /// The service account.
-        user_name: &'a str,
+        /// The service account; `None`: the client's own user.
+        service_account: Option<&'a str>,
     },
     /// The Bamboo tokens named `token.name`; the new one gets `token`'s permissions.
     #[cfg(feature = "bamboo")]
@@ -41,29 +42,47 @@ pub enum Target<'a> {
         /// The token to create.
         token: &'a entuity::NewAccessToken,
     },
-    /// The Insight.io tokens of the session's user. Each old token is revoked, and checked,
-    /// by a client `builder` makes with it.
+    /// An Insight.io user's tokens. Each old token is revoked, and checked, by a client
+    /// `builder` makes with it.
     #[cfg(feature = "insight")]
     Insight {
-        /// The user's browser session, to create the new token.
-        session: &'a insight::SessionClient,
+        /// How the new token is created.
+        create: InsightCreate<'a>,
         /// Makes a client for each token (its base URL and HTTP settings).
         builder: &'a insight::ClientBuilder,
     },
 }
 
+/// How a rotation creates an Insight.io token.
+#[cfg(feature = "insight")]
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum InsightCreate<'a> {
+    /// With the user's browser session.
+    Session(&'a insight::SessionClient),
+    /// By authenticating with the user's credentials.
+    Credentials(&'a insight::Credentials),
+}
+
 impl<'a> Target<'a> {
-    /// The tokens of the Magpie service account `user_name`.
+    /// The tokens of the Magpie service account `user_name`, managed by an administrator's
+    /// `client`.
     #[cfg(feature = "magpie")]
     pub fn magpie_service_account(client: &'a magpie::Client, user_name: &'a str) -> Self {
-        Self::MagpieServiceAccount { client, user_name }
+        Self::Magpie { client, service_account: Some(user_name) }
+    }
+
+    /// The personal access tokens of `client`'s own Magpie user.
+    #[cfg(feature = "magpie")]
+    pub fn magpie_personal(client: &'a magpie::Client) -> Self {
+        Self::Magpie { client, service_account: None }
     }
 
     /// The product it belongs to.
     pub fn vendor(&self) -> Vendor {
         match self {
             #[cfg(feature = "magpie")]
-            Self::MagpieServiceAccount { .. } => Vendor::Magpie,
+            Self::Magpie { .. } => Vendor::Magpie,
             #[cfg(feature = "bamboo")]
             Self::Bamboo { .. } => Vendor::Bamboo,
             #[cfg(feature = "entuity")]
@@ -76,7 +95,7 @@ impl<'a> Target<'a> {
     /// Whether the new credential's id is found by listing before and after the create.
     pub(super) fn identifies_by_listing(&self) -> bool {
         #[cfg(feature = "magpie")]
-        if let Self::MagpieServiceAccount { .. } = self {
+        if let Self::Magpie { .. } = self {
             return true;
         }
         false
@@ -87,8 +106,8 @@ impl<'a> Target<'a> {
     pub(super) async fn scope(&self, new: Option<&Secret>) -> Result<Vec<Held>, Error> {
         Ok(match self {
             #[cfg(feature = "magpie")]
-            Self::MagpieServiceAccount { client, user_name } => {
-                let tokens = client.service_account(user_name).list().await?;
+            Self::Magpie { client, service_account } => {
+                let tokens = magpie_list(client, *service_account).await?;
                 tokens
                     .into_iter()
                     .filter_map(|token| token.id)
@@ -122,12 +141,33 @@ impl<'a> Target<'a> {
         })
     }
 
+    /// The credential of the target whose value is `secret`, unless it is neutralised or the
+    /// vendor lists no values (Magpie).
+    pub(super) async fn find(&self, secret: &Secret) -> Result<Option<Held>, Error> {
+        if self.identifies_by_listing() {
+            return Ok(None);
+        }
+        let scope = self.scope(Some(secret)).await;
+        // Insight.io lists with the secret itself: a 401 says it is dead.
+        #[cfg(feature = "insight")]
+        if let (Self::Insight { .. }, Err(error)) = (self, &scope)
+            && answered(error, 401)
+        {
+            return Ok(None);
+        }
+        let usable = |held: &Held| held.handle.holds(secret) && !held.handle.is_neutralised();
+        Ok(scope?.into_iter().find(usable))
+    }
+
     /// Creates the new credential, once.
     pub(super) async fn create(&self) -> Result<Created, Error> {
         Ok(match self {
             #[cfg(feature = "magpie")]
-            Self::MagpieServiceAccount { client, user_name } => {
-                let created = client.service_account(user_name).create().await?;
+            Self::Magpie { client, service_account } => {
+                let created = match service_account {
+                    Some(name) => client.service_account(name).create().await?,
+                    None => client.create_token().await?,
+                };
                 Created { secret: created.token, held: None }
             }
             #[cfg(feature = "bamboo")]
@@ -141,9 +181,14 @@ impl<'a> Target<'a> {
                 Created { secret: created.token_value.clone(), held: Some(Held::entuity(&created)) }
             }
             #[cfg(feature = "insight")]
-            Self::Insight { session, .. } => {
-                let created = session.create_token().await?;
-                Created { held: Some(Held::insight(created.token.clone())), secret: created.token }
+            Self::Insight { create, builder } => {
+                let secret = match create {
+                    InsightCreate::Session(session) => session.create_token().await?.token,
+                    InsightCreate::Credentials(credentials) => {
+                        builder.authenticate((*credentials).clone()).await?.token
+                    }
+                };
+                Created { held: Some(Held::insight(secret.clone())), secret }
             }
         })
     }
@@ -175,8 +220,8 @@ impl<'a> Target<'a> {
     pub(super) async fn check(&self, new: &Held, secret: &Secret) -> Result<(), Failure> {
         match self {
             #[cfg(feature = "magpie")]
-            Self::MagpieServiceAccount { client, user_name } => {
-                let tokens = client.service_account(user_name).list().await?;
+            Self::Magpie { client, service_account } => {
+                let tokens = magpie_list(client, *service_account).await?;
                 match tokens.iter().find(|token| new.is(&token.id)) {
                     None => Err(Failure::NotWorking("is not listed")),
                     Some(token) if token.disabled == Some(true) => {
@@ -198,7 +243,9 @@ impl<'a> Target<'a> {
             }
             #[cfg(feature = "entuity")]
             Self::Entuity { client, .. } => {
-                let Handle::Entuity(id) = new.handle else { unreachable!("an Entuity token") };
+                let Handle::Entuity { id, .. } = new.handle else {
+                    unreachable!("an Entuity token")
+                };
                 let token = client.get_token(id).await?;
                 // Judged by the server's clock, which decides.
                 let now =
@@ -223,16 +270,16 @@ impl<'a> Target<'a> {
     pub(super) async fn retire(&self, held: &Held) -> Result<(), Error> {
         match (self, &held.handle) {
             #[cfg(feature = "magpie")]
-            (Self::MagpieServiceAccount { client, .. }, Handle::Magpie(id)) => {
-                client.delete(id).await
-            }
+            (Self::Magpie { client, .. }, Handle::Magpie(id)) => client.delete(id).await,
             #[cfg(feature = "bamboo")]
             (Self::Bamboo { client, .. }, Handle::Bamboo(token)) => {
                 let neutral = bamboo::Token { read: false, change: false, ..(**token).clone() };
                 client.update_token(&neutral).await.map(drop)
             }
             #[cfg(feature = "entuity")]
-            (Self::Entuity { client, .. }, Handle::Entuity(id)) => client.delete_token(*id).await,
+            (Self::Entuity { client, .. }, Handle::Entuity { id, .. }) => {
+                client.delete_token(*id).await
+            }
             #[cfg(feature = "insight")]
             (Self::Insight { builder, .. }, Handle::Insight(value)) => {
                 builder.api_token(value.clone())?.revoke_this_token().await
@@ -262,6 +309,18 @@ impl<'a> Target<'a> {
             listed.iter().any(|now| now.id == held.id && !now.handle.is_neutralised())
         };
         Ok(retired.iter().filter(alive).map(|held| held.id.clone()).collect())
+    }
+}
+
+/// The tokens of `service_account`, or of the client's own user.
+#[cfg(feature = "magpie")]
+async fn magpie_list(
+    client: &magpie::Client,
+    service_account: Option<&str>,
+) -> Result<Vec<magpie::AccessToken>, Error> {
+    match service_account {
+        Some(name) => client.service_account(name).list().await,
+        None => client.list_tokens().await,
     }
 }
 
@@ -301,7 +360,7 @@ enum Handle {
     #[cfg(feature = "bamboo")]
     Bamboo(Box<bamboo::Token>),
     #[cfg(feature = "entuity")]
-    Entuity(i64),
+    Entuity { id: i64, value: Secret },
     #[cfg(feature = "insight")]
     Insight(Secret),
 }
@@ -319,7 +378,7 @@ impl Held {
     fn entuity(token: &entuity::AccessToken) -> Self {
         Self {
             id: TokenId::Vendor(token.token_id.to_string()),
-            handle: Handle::Entuity(token.token_id),
+            handle: Handle::Entuity { id: token.token_id, value: token.token_value.clone() },
         }
     }
 
@@ -335,6 +394,21 @@ impl Held {
 }
 
 impl Handle {
+    /// Whether its value is `secret`, compared in constant time (never, for Magpie's, whose
+    /// values are not listed).
+    fn holds(&self, secret: &Secret) -> bool {
+        match self {
+            #[cfg(feature = "magpie")]
+            Self::Magpie(_) => false,
+            #[cfg(feature = "bamboo")]
+            Self::Bamboo(token) => token.uuid == *secret,
+            #[cfg(feature = "entuity")]
+            Self::Entuity { value, .. } => value == secret,
+            #[cfg(feature = "insight")]
+            Self::Insight(value) => value == secret,
+        }
+    }
+
     /// Whether it is listed but can do nothing: a Bamboo token with no permission.
     fn is_neutralised(&self) -> bool {
         match self {
