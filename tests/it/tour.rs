@@ -1,4 +1,4 @@
-//! The README's first command, `cargo run --example tour`, run as a test.
+//! `cargo run --example tour`, run as a test.
 
 #[allow(dead_code, reason = "its `main` is the example's entry point; the test calls `run`")]
 #[path = "../../sdk/examples/tour.rs"]

@@ -1,0 +1,305 @@
+//! The command line, as clap parses it; the man page and the completions are made from it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Create, list, audit, rotate and revoke API access tokens on Silect Magpie, Agent APIs for
+/// Bamboo, Entuity and Insight.io.
+///
+/// Sources (vendor, URL, account) and where their credentials come from are named in a TOML
+/// configuration file. Credentials come from the environment, a file, or a prompt, never from
+/// the command line.
+#[derive(Debug, Parser)]
+#[command(name = "access-tokens", version, after_long_help = EXIT_CODES)]
+pub struct Cli {
+    /// The configuration file [default: $ACCESS_TOKENS_CONFIG, else
+    /// $XDG_CONFIG_HOME/access-tokens/config.toml, else ~/.config/access-tokens/config.toml]
+    #[arg(long, short, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print JSON (a stable shape, never a secret) instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing on success but what was asked for (a secret to stdout); the exit code
+    /// tells the rest.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Shown after `--help`.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  audit findings at or above --fail-on
+  2  usage or configuration error
+  3  a source or a call failed (the rest of the output is still printed)";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Silect Magpie: your access tokens, and service accounts'.
+    Magpie {
+        /// The source, as named in the configuration.
+        source: String,
+        #[command(subcommand)]
+        command: MagpieCommand,
+    },
+    /// Agent APIs for Bamboo: every token, by administrator.
+    Bamboo {
+        /// The source, as named in the configuration.
+        source: String,
+        #[command(subcommand)]
+        command: BambooCommand,
+    },
+    /// Entuity: every user's access tokens, by administrator.
+    Entuity {
+        /// The source, as named in the configuration.
+        source: String,
+        #[command(subcommand)]
+        command: EntuityCommand,
+    },
+    /// Insight.io: a user's API tokens.
+    Insight {
+        /// The source, as named in the configuration.
+        source: String,
+        #[command(subcommand)]
+        command: InsightCommand,
+    },
+    /// Lists the tokens of every source (or of those named) as one table.
+    Inventory {
+        /// Sources to list [default: all].
+        sources: Vec<String>,
+    },
+    /// Lists the tokens of every source (or of those named) and audits them against the
+    /// policy: the configuration's `[policy]`, else the recommended one, changed by flags.
+    Audit(AuditArgs),
+    /// Rotates a source's credentials: creates one, writes it to a file as pending, checks
+    /// it, makes it current, retires the old ones and confirms it. Run it again after a
+    /// failure: it resumes.
+    Rotate {
+        /// The source; its configuration names the target (`service_account`, `token_name`,
+        /// `token_user`, ...).
+        source: String,
+        /// Where the new secret goes: replaced whole, mode 0600, the pending secret beside
+        /// it in FILE.pending until the rotation finishes.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Revokes the token whose value is read from stdin (or a file), found by constant-time
+    /// comparison, and confirms it. Magpie lists no values: it prints the candidates.
+    RevokeLeaked {
+        /// The source to search.
+        source: String,
+        /// Read the value from this file instead of stdin.
+        #[arg(long, value_name = "FILE")]
+        value_file: Option<PathBuf>,
+    },
+    /// Runs an inventory, an audit and a rotation against simulators seeded with a demo fleet,
+    /// in this process: nothing to set up.
+    Demo,
+    /// Prints a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page (roff).
+    Man,
+}
+
+/// Where a secret that a command creates is written: exactly one of the two.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SecretOutput {
+    /// Write it to FILE, created new with mode 0600; an existing file is never overwritten
+    /// (and nothing is created).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write it to stdout, alone on a line (not with --json, which never holds a secret).
+    #[arg(long)]
+    pub stdout: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MagpieCommand {
+    /// Lists your tokens.
+    List,
+    /// Creates a token for you.
+    Create(SecretOutput),
+    /// Enables a token.
+    Enable {
+        /// The token's id.
+        id: String,
+    },
+    /// Disables a token.
+    Disable {
+        /// The token's id.
+        id: String,
+    },
+    /// Sets a token's description.
+    Describe {
+        /// The token's id.
+        id: String,
+        /// The new description.
+        description: String,
+    },
+    /// Deletes a token.
+    Delete {
+        /// The token's id.
+        id: String,
+    },
+    /// A service account's tokens (an administrator's source).
+    ServiceAccount {
+        /// The service account's user name.
+        user: String,
+        #[command(subcommand)]
+        command: ServiceAccountCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceAccountCommand {
+    /// Lists its tokens.
+    List,
+    /// Creates a token for it.
+    Create(SecretOutput),
+    /// Magpie's own rotate: deletes every token of the account, then creates one. The old
+    /// ones are gone before the new one is written; `access-tokens rotate` is the safe way.
+    Rotate(SecretOutput),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BambooCommand {
+    /// Lists every token (values shown as fingerprints).
+    List,
+    /// Creates a token.
+    Create {
+        /// Its name.
+        name: String,
+        /// It may read agents.
+        #[arg(long)]
+        read: bool,
+        /// It may change agents.
+        #[arg(long)]
+        change: bool,
+        #[command(flatten)]
+        output: SecretOutput,
+    },
+    /// Changes a token's name or permissions.
+    Update {
+        /// The token's id as listed (`sha256:…`): a Bamboo token's value is its id.
+        id: String,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Whether it may read agents.
+        #[arg(long, value_name = "BOOL")]
+        read: Option<bool>,
+        /// Whether it may change agents.
+        #[arg(long, value_name = "BOOL")]
+        change: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EntuityCommand {
+    /// Lists every token.
+    List,
+    /// Creates a token for a user.
+    Create {
+        #[command(flatten)]
+        user: EntuityUser,
+        /// Its description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Days until it expires [default: never].
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u64>,
+        #[command(flatten)]
+        output: SecretOutput,
+    },
+    /// Shows a token.
+    Get {
+        /// The token's id.
+        id: i64,
+    },
+    /// Changes a token's description or expiry.
+    Update {
+        /// The token's id.
+        id: i64,
+        /// A new description.
+        #[arg(long)]
+        description: Option<String>,
+        /// Days from now until it expires.
+        #[arg(long, value_name = "DAYS")]
+        expires_in_days: Option<u64>,
+    },
+    /// Deletes a token.
+    Delete {
+        /// The token's id.
+        id: i64,
+    },
+}
+
+/// Whose token: exactly one of the two.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct EntuityUser {
+    /// The user's name.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The user's id.
+    #[arg(long)]
+    pub user_id: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InsightCommand {
+    /// Exchanges the source's `user` and `password` for a new token.
+    Authenticate(SecretOutput),
+    /// Lists the tokens of the source's `api_token`'s user.
+    List,
+    /// Creates a token with the source's `session_cookie`.
+    Create(SecretOutput),
+    /// Revokes the source's own `api_token`.
+    Revoke,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Sources to audit [default: all].
+    pub sources: Vec<String>,
+    /// Exit with 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::Medium)]
+    pub fail_on: FailOn,
+    /// Tokens older than this many days are findings.
+    #[arg(long, value_name = "DAYS")]
+    pub max_age_days: Option<u64>,
+    /// Tokens unused for longer than this many days are findings.
+    #[arg(long, value_name = "DAYS")]
+    pub max_idle_days: Option<u64>,
+    /// Tokens expiring within this many days are findings.
+    #[arg(long, value_name = "DAYS")]
+    pub expiring_within_days: Option<u64>,
+    /// Tokens that never expire are findings.
+    #[arg(long)]
+    pub require_expiry: bool,
+    /// Accounts with more tokens than this are findings.
+    #[arg(long, value_name = "N")]
+    pub max_tokens_per_account: Option<usize>,
+}
+
+/// The least severity that fails an audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding.
+    Low,
+    /// A policy broken.
+    Medium,
+    /// A token that should not work may still work.
+    High,
+    /// A token that should not work is in use.
+    Critical,
+    /// Never: findings are only printed.
+    Never,
+}

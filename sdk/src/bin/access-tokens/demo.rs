@@ -1,0 +1,159 @@
+//! `access-tokens demo`: the inventory, audit and rotate commands against simulators of all
+//! four vendors, started in this process and seeded with a small fleet with something wrong
+//! with it.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use access_tokens::testing::{BambooFixture, EntuityFixture, InsightFixture, MagpieFixture};
+use access_tokens::{Error, bamboo, entuity};
+
+use crate::args::{AuditArgs, Command, FailOn};
+use crate::config::Config;
+use crate::failure::Failure;
+use crate::output::Out;
+
+/// Every simulated account's password (the fixtures').
+const PASSWORD: &str = "pw";
+
+/// Seeds the simulators, writes a configuration for them (credentials in files), and runs the
+/// commands a newcomer would.
+pub async fn run(out: Out) -> Result<(), Failure> {
+    let seeded = seed().await.map_err(|e| Failure::Failed(format!("demo fleet: {e}")))?;
+    let directory = std::env::temp_dir().join(format!("access-tokens-demo-{}", std::process::id()));
+    let io = |e: std::io::Error| Failure::Failed(format!("{}: {e}", directory.display()));
+    std::fs::create_dir_all(&directory).map_err(io)?;
+    let result = commands(&seeded, &directory, out).await;
+    std::fs::remove_dir_all(&directory).map_err(io)?;
+    result
+}
+
+struct Seeded {
+    magpie: MagpieFixture,
+    bamboo: BambooFixture,
+    entuity: EntuityFixture,
+    insight: InsightFixture,
+}
+
+async fn seed() -> Result<Seeded, Error> {
+    let (magpie, bamboo, entuity, insight) = (
+        MagpieFixture::start().await?,
+        BambooFixture::start().await?,
+        EntuityFixture::start().await?,
+        InsightFixture::start().await?,
+    );
+    // More service-account tokens than the policy allows; a Bamboo token that may change
+    // agents and was never used; an Entuity token about to expire.
+    for _ in 0..6 {
+        magpie.admin.service_account("ci@example.com").create().await?;
+    }
+    let deploy = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    bamboo.client.create_token(&deploy).await?;
+    let soon = SystemTime::now() + Duration::from_secs(3 * 24 * 60 * 60);
+    let dashboards = entuity::NewAccessToken::for_user_name("guy2")
+        .with_description("dashboards")
+        .expiring_at(soon);
+    entuity.client.create_token(&dashboards).await?;
+    Ok(Seeded { magpie, bamboo, entuity, insight })
+}
+
+async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Failure> {
+    let password = directory.join("password");
+    let failed = |e: std::io::Error| Failure::Failed(e.to_string());
+    write_private(&password, PASSWORD).map_err(failed)?;
+    // Ada's Insight.io token, saved where the rotation will replace it.
+    let insight_token = seeded.insight.client.api_token();
+    write_private(&directory.join("insight.token"), insight_token.expose_secret())
+        .map_err(failed)?;
+    let config = config(seeded, directory, &password)?;
+    let section = |title: &str| {
+        if !out.json && !out.quiet {
+            println!("\n== access-tokens {title}\n");
+        }
+    };
+    section("inventory");
+    crate::run_configured(&config, &Command::Inventory { sources: Vec::new() }, out).await?;
+    section("audit --fail-on never");
+    let audit = AuditArgs {
+        sources: Vec::new(),
+        fail_on: FailOn::Never,
+        max_age_days: None,
+        max_idle_days: None,
+        expiring_within_days: None,
+        require_expiry: false,
+        max_tokens_per_account: None,
+    };
+    crate::run_configured(&config, &Command::Audit(audit), out).await?;
+    for source in ["magpie-ci", "bamboo", "entuity", "insight"] {
+        let output = directory.join(format!("{source}.token"));
+        section(&format!("rotate {source} --output {}", output.display()));
+        let rotate = Command::Rotate { source: source.into(), output };
+        crate::run_configured(&config, &rotate, out).await?;
+    }
+    section("inventory, after the rotations");
+    crate::run_configured(&config, &Command::Inventory { sources: Vec::new() }, out).await
+}
+
+/// The configuration a user would write for the simulated servers.
+fn config(seeded: &Seeded, directory: &Path, password: &Path) -> Result<Config, Failure> {
+    let password = password.display();
+    let text = format!(
+        r#"
+[policy]
+max_tokens_per_account = 5
+
+[sources.magpie-ada]
+vendor = "magpie"
+url = "{magpie}"
+user = "ada@example.com"
+password = {{ file = "{password}" }}
+
+[sources.magpie-ci]
+vendor = "magpie"
+url = "{magpie}"
+user = "root@example.com"
+password = {{ file = "{password}" }}
+service_account = "ci@example.com"
+
+[sources.bamboo]
+vendor = "bamboo"
+url = "{bamboo}"
+user = "admin"
+password = {{ file = "{password}" }}
+token_name = "deploy"
+read = true
+change = true
+
+[sources.entuity]
+vendor = "entuity"
+url = "{entuity}"
+user = "admin"
+password = {{ file = "{password}" }}
+token_user = "guy2"
+token_description = "dashboards"
+
+[sources.insight]
+vendor = "insight"
+url = "{insight}"
+api_token = {{ file = "{insight_token}" }}
+user = "ada"
+password = {{ file = "{password}" }}
+"#,
+        magpie = seeded.magpie.url,
+        bamboo = seeded.bamboo.url,
+        entuity = seeded.entuity.url,
+        insight = seeded.insight.url,
+        insight_token = directory.join("insight.token").display(),
+    );
+    Config::parse(&directory.join("config.toml"), &text)
+}
+
+/// Writes `text` to a new file only its owner can read.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}

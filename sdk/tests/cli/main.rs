@@ -1,0 +1,681 @@
+//! The `access-tokens` binary end to end: every command run as a process against the
+//! simulators, its exit code, its JSON, the files it writes, and that no secret reaches
+//! stdout or stderr except the one a command was asked to print.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use access_tokens::testing::{Bamboo, Entuity, Insight, Magpie};
+use access_tokens::{Secret, entuity, insight};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct-horse-battery-staple-42";
+const PASSWORD_VAR: &str = "ACCESS_TOKENS_TEST_PASSWORD";
+const ADA: &str = "ada@example.com";
+const ROOT: &str = "root@example.com";
+const CI: &str = "ci@example.com";
+
+/// A directory removed when the test ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!(
+            "access-tokens-cli-{name}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Simulators of the four vendors, each with something on it, and a configuration naming
+/// them, its credentials in the environment and in files.
+struct Fleet {
+    dir: Scratch,
+    config: PathBuf,
+    magpie: Magpie,
+    bamboo: Bamboo,
+    entuity: Entuity,
+    insight: Insight,
+    /// Every secret the servers hold or were given, to be found in no output.
+    secrets: Vec<Secret>,
+}
+
+/// A finished run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
+    }
+}
+
+impl Fleet {
+    async fn start(name: &str) -> Self {
+        let dir = Scratch::new(name);
+        let magpie = Magpie::start().await;
+        magpie.add_user(ADA, PASSWORD);
+        magpie.add_admin(ROOT, PASSWORD);
+        magpie.add_service_account(CI);
+        let mut secrets = vec![Secret::new(PASSWORD), magpie.add_access_token(ADA).1];
+        secrets.push(magpie.add_access_token(CI).1);
+        let bamboo = Bamboo::start().await;
+        bamboo.add_admin("admin", PASSWORD);
+        secrets.push(bamboo.add_token("deploy", true, true).uuid);
+        let entuity = Entuity::start().await;
+        entuity.add_admin("admin", PASSWORD);
+        entuity.add_user("guy2", "x");
+        let admin = entuity::Client::builder(entuity.url()).basic_auth("admin", PASSWORD).unwrap();
+        let for_guy2 = entuity::NewAccessToken::for_user_name("guy2");
+        secrets.push(admin.create_token(&for_guy2).await.unwrap().token_value);
+        let insight = Insight::start().await;
+        insight.add_user("ada", PASSWORD);
+        let builder = insight::Client::builder(insight.url());
+        let issued = builder.authenticate(insight::Credentials::password("ada", PASSWORD));
+        let token = issued.await.unwrap().token;
+        let cookie = insight.browser_session("ada");
+        for (file, secret) in [("insight.token", &token), ("cookie", &cookie)] {
+            std::fs::write(dir.0.join(file), format!("{}\n", secret.expose_secret())).unwrap();
+        }
+        secrets.extend([token, cookie]);
+        let config = dir.0.join("config.toml");
+        let fleet = Self { dir, config, magpie, bamboo, entuity, insight, secrets };
+        std::fs::write(&fleet.config, fleet.config_text()).unwrap();
+        fleet
+    }
+
+    fn config_text(&self) -> String {
+        let dir = self.dir.0.display();
+        format!(
+            r#"
+[policy]
+max_tokens_per_account = 5
+
+[sources.magpie]
+vendor = "magpie"
+url = "{magpie}"
+user = "{ADA}"
+password = {{ env = "{PASSWORD_VAR}" }}
+
+[sources.magpie-ci]
+vendor = "magpie"
+url = "{magpie}"
+user = "{ROOT}"
+password = {{ env = "{PASSWORD_VAR}" }}
+service_account = "{CI}"
+
+[sources.bamboo]
+vendor = "bamboo"
+url = "{bamboo}"
+user = "admin"
+password = {{ env = "{PASSWORD_VAR}" }}
+token_name = "deploy"
+read = true
+change = true
+
+[sources.entuity]
+vendor = "entuity"
+url = "{entuity}"
+user = "admin"
+password = {{ env = "{PASSWORD_VAR}" }}
+token_user = "guy2"
+
+[sources.insight]
+vendor = "insight"
+url = "{insight}"
+api_token = {{ file = "{dir}/insight.token" }}
+user = "ada"
+password = {{ env = "{PASSWORD_VAR}" }}
+session_cookie = {{ file = "{dir}/cookie" }}
+"#,
+            magpie = self.magpie.url(),
+            bamboo = self.bamboo.url(),
+            entuity = self.entuity.url(),
+            insight = self.insight.url(),
+        )
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.0.join(name)
+    }
+
+    /// Runs the binary with `args` on this fleet's configuration.
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let run = binary(&self.config, args, stdin);
+        self.assert_secret_free(&run, None);
+        run
+    }
+
+    /// Runs a command that writes a new secret, with `-o` a new file named `file` in the
+    /// scratch directory; asserts that it succeeded, and keeps the secret it wrote.
+    fn create(&mut self, args: &[&str], file: &str) -> (Run, Secret) {
+        let path = self.path(file);
+        let run = self.run(&[args, &["-o", path.to_str().unwrap()]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let secret = read_secret(&path);
+        self.secrets.push(secret.clone());
+        (run, secret)
+    }
+
+    /// Fails if any secret the fleet knows, or any in `allowed`'s stead, is in the output;
+    /// `allowed` may be on stdout, alone.
+    fn assert_secret_free(&self, run: &Run, allowed: Option<&Secret>) {
+        for secret in &self.secrets {
+            let value = secret.expose_secret();
+            let stdout_ok = allowed.is_some_and(|a| a == secret);
+            assert!(!run.stderr.contains(value), "a secret on stderr: {}", run.stderr);
+            assert!(stdout_ok || !run.stdout.contains(value), "a secret on stdout: {}", run.stdout);
+        }
+    }
+
+    /// Every Entuity token's value, and that the fleet knows them.
+    async fn entuity_values(&mut self) -> Vec<Secret> {
+        let admin =
+            entuity::Client::builder(self.entuity.url()).basic_auth("admin", PASSWORD).unwrap();
+        let values: Vec<Secret> =
+            admin.list_tokens().await.unwrap().into_iter().map(|t| t.token_value).collect();
+        self.secrets.extend(values.iter().cloned());
+        values
+    }
+}
+
+/// Runs the binary on `config` with `args`, `stdin` piped in.
+fn binary(config: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_access-tokens"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env(PASSWORD_VAR, PASSWORD)
+        .env_remove("ACCESS_TOKENS_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+    let run = Run {
+        code: status.code().expect("exited"),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    };
+    eprintln!(
+        "$ access-tokens {}\n{}{}(exit {})",
+        args.join(" "),
+        run.stdout,
+        run.stderr,
+        run.code
+    );
+    run
+}
+
+fn read_secret(path: &Path) -> Secret {
+    let text = std::fs::read_to_string(path).unwrap();
+    Secret::new(text.strip_suffix('\n').expect("a line").to_owned())
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The ids a listing's JSON holds, in order.
+fn ids(listing: &Value) -> Vec<String> {
+    let records = listing["records"].as_array().expect("records");
+    records.iter().map(|r| r["id"]["value"].as_str().unwrap().to_owned()).collect()
+}
+
+// Vendor commands.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn magpie_commands_list_create_enable_disable_describe_and_delete() {
+    let mut fleet = Fleet::start("magpie").await;
+    let listed = fleet.run(&["--json", "magpie", "magpie", "list"]);
+    assert_eq!(listed.code, 0, "{}", listed.stderr);
+    assert_eq!(ids(&listed.json()), ["tok-1"]);
+
+    let (created, _) = fleet.create(&["magpie", "magpie", "create"], "new.token");
+    assert!(created.stdout.contains("its secret is in"), "{}", created.stdout);
+    assert_eq!(fleet.magpie.token_count(ADA), 2);
+
+    for (action, shown) in [("disable", "disabled"), ("enable", "enabled")] {
+        let run = fleet.run(&["magpie", "magpie", action, "tok-1"]);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, format!("magpie: {shown} tok-1\n").as_str())
+        );
+    }
+    let run = fleet.run(&["--json", "magpie", "magpie", "describe", "tok-1", "deploys"]);
+    assert_eq!(
+        run.json(),
+        serde_json::json!({"source": "magpie", "action": "described", "id": "tok-1"})
+    );
+    let listed = fleet.run(&["--json", "magpie", "magpie", "list"]).json();
+    let record = &listed["records"][0]["vendor_record"]["record"];
+    assert_eq!(
+        (record["description"].as_str(), record["disabled"].as_bool()),
+        (Some("deploys"), Some(false))
+    );
+
+    assert_eq!(fleet.run(&["magpie", "magpie", "delete", "tok-1"]).code, 0);
+    assert_eq!(fleet.magpie.token_count(ADA), 1);
+    let missing = fleet.run(&["magpie", "magpie", "delete", "tok-1"]);
+    assert_eq!(missing.code, 3, "a failed call");
+    assert!(missing.stderr.contains("source `magpie`"), "{}", missing.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn magpie_service_account_commands_list_create_and_rotate() {
+    let mut fleet = Fleet::start("magpie-sa").await;
+    let listed = fleet.run(&["--json", "magpie", "magpie-ci", "service-account", CI, "list"]);
+    assert_eq!(ids(&listed.json()).len(), 1);
+    let created = fleet.run(&["magpie", "magpie-ci", "service-account", CI, "create", "--stdout"]);
+    assert_eq!(created.code, 0);
+    let secret = Secret::new(created.stdout.trim_end().to_owned());
+    fleet.secrets.push(secret.clone());
+    fleet.assert_secret_free(&created, Some(&secret));
+    assert_eq!(fleet.magpie.token_count(CI), 2);
+    fleet.create(&["magpie", "magpie-ci", "service-account", CI, "rotate"], "rotated.token");
+    assert_eq!(fleet.magpie.token_count(CI), 1, "the vendor's rotate deletes the others");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bamboo_commands_list_create_and_update_by_fingerprint() {
+    let mut fleet = Fleet::start("bamboo").await;
+    let args = ["--json", "bamboo", "bamboo", "create", "agent", "--read"];
+    let (created, secret) = fleet.create(&args, "agent.token");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("sha256:"), "{id}");
+    let token = fleet.bamboo.tokens().into_iter().find(|t| t.uuid == secret).unwrap();
+    assert_eq!((token.name.as_str(), token.read, token.change), ("agent", true, false));
+
+    let listed = fleet.run(&["--json", "bamboo", "bamboo", "list"]);
+    assert!(ids(&listed.json()).contains(&id));
+    let run =
+        fleet.run(&["bamboo", "bamboo", "update", &id, "--read", "false", "--change", "true"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let token = fleet.bamboo.tokens().into_iter().find(|t| t.uuid == secret).unwrap();
+    assert_eq!((token.read, token.change), (false, true));
+    let unknown =
+        fleet.run(&["bamboo", "bamboo", "update", "sha256:0000000000000000", "--read", "true"]);
+    assert_eq!(unknown.code, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entuity_commands_list_create_get_update_and_delete() {
+    let mut fleet = Fleet::start("entuity").await;
+    let args = ["--json", "entuity", "entuity", "create", "--user", "guy2", "--description", "ci"];
+    let (created, _) = fleet.create(&[&args[..], &["--expires-in-days", "30"]].concat(), "t");
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let got = fleet.run(&["--json", "entuity", "entuity", "get", &id]).json();
+    assert_eq!(got["description"], "ci");
+    assert_eq!(got["tokenValue"], "[REDACTED]", "{got}");
+    let human = fleet.run(&["entuity", "entuity", "get", &id]);
+    assert!(human.stdout.contains("description  ci"), "{}", human.stdout);
+    assert_eq!(fleet.run(&["entuity", "entuity", "update", &id, "--description", "cd"]).code, 0);
+    let got = fleet.run(&["--json", "entuity", "entuity", "get", &id]).json();
+    assert_eq!(got["description"], "cd");
+    let listed = fleet.run(&["--json", "entuity", "entuity", "list"]);
+    assert_eq!(ids(&listed.json()).len(), 2);
+    assert_eq!(fleet.run(&["entuity", "entuity", "delete", &id]).code, 0);
+    assert_eq!(fleet.entuity.token_count(), 1);
+    fleet.entuity_values().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insight_commands_authenticate_list_create_and_revoke() {
+    let mut fleet = Fleet::start("insight").await;
+    fleet.create(&["insight", "insight", "authenticate"], "issued.token");
+    fleet.create(&["insight", "insight", "create"], "created.token");
+    let listed = fleet.run(&["--json", "insight", "insight", "list"]);
+    assert_eq!(ids(&listed.json()).len(), 3);
+    assert_eq!(fleet.insight.token_count(), 3);
+    let revoked = fleet.run(&["insight", "insight", "revoke"]);
+    assert_eq!(revoked.code, 0);
+    assert!(revoked.stdout.starts_with("insight: revoked sha256:"), "{}", revoked.stdout);
+    assert_eq!(fleet.insight.token_count(), 2);
+    assert_eq!(fleet.run(&["insight", "insight", "list"]).code, 3, "its own token is gone");
+}
+
+// Across sources.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inventory_lists_every_source_in_one_table_and_a_stable_json_shape() {
+    let fleet = Fleet::start("inventory").await;
+    let table = fleet.run(&["inventory"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    let header = table.stdout.lines().next().unwrap();
+    let columns: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        [
+            "SOURCE", "VENDOR", "ID", "ACCOUNT", "NAME", "ACCESS", "CREATED", "LAST", "USED",
+            "EXPIRES"
+        ]
+    );
+    assert!(table.stdout.ends_with("5 tokens\n"), "{}", table.stdout);
+
+    let json = fleet.run(&["--json", "inventory"]).json();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["clocks", "failures", "records"]);
+    let records = json["records"].as_array().unwrap();
+    let sources: Vec<&str> = records.iter().map(|r| r["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["bamboo", "entuity", "insight", "magpie", "magpie-ci"]);
+    for key in ["source", "vendor", "id", "created", "last_used", "expires", "vendor_record"] {
+        assert!(records[0].get(key).is_some(), "{key} in {}", records[0]);
+    }
+    let named = fleet.run(&["--json", "inventory", "entuity", "magpie"]).json();
+    assert_eq!(ids(&named), ["17", "tok-1"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_exits_1_on_findings_at_the_chosen_severity() {
+    let mut fleet = Fleet::start("audit").await;
+    // A Bamboo token that may change agents and was never used: a low finding.
+    let admin = access_tokens::bamboo::Client::builder(fleet.bamboo.url());
+    let drain = access_tokens::bamboo::NewToken::new("drain").with_change(true);
+    let created = admin.basic_auth("admin", PASSWORD).unwrap().create_token(&drain).await;
+    fleet.secrets.push(created.unwrap().uuid);
+    let low = fleet.run(&["audit", "--fail-on", "low"]);
+    assert_eq!(low.code, 1, "{}", low.stdout);
+    assert!(low.stdout.contains("may change state and has no recorded use"), "{}", low.stdout);
+    assert_eq!(fleet.run(&["audit"]).code, 0, "no medium finding");
+    assert_eq!(fleet.run(&["audit", "--fail-on", "never"]).code, 0);
+    // Flags tighten the configuration's policy: the service account's two tokens are one too many.
+    let second = fleet.magpie.add_access_token(CI).1;
+    fleet.secrets.push(second);
+    let crowded = fleet.run(&["--json", "audit", "--max-tokens-per-account", "1"]);
+    assert_eq!(crowded.code, 1);
+    let json = crowded.json();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["failures", "findings", "now_unix_ms"]);
+    let rules: Vec<&str> =
+        json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"too_many_for_account"), "{rules:?}");
+    let quiet = fleet.run(&["--quiet", "audit", "--fail-on", "low"]);
+    assert_eq!((quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()), (1, "", ""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_that_fails_exits_3_and_the_others_are_still_listed() {
+    let fleet = Fleet::start("partial").await;
+    std::fs::write(fleet.path("wrong-password"), "not-the-password\n").unwrap();
+    let failing = format!(
+        r#"
+[sources.dead]
+vendor = "entuity"
+url = "http://127.0.0.1:1"
+user = "admin"
+password = {{ env = "{PASSWORD_VAR}" }}
+
+[sources.bad-login]
+vendor = "magpie"
+url = "{magpie}"
+user = "{ADA}"
+password = {{ file = "{wrong}" }}
+"#,
+        magpie = fleet.magpie.url(),
+        wrong = fleet.path("wrong-password").display(),
+    );
+    std::fs::write(&fleet.config, fleet.config_text() + &failing).unwrap();
+    let run = fleet.run(&["--json", "inventory"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let json = run.json();
+    let failures = json["failures"].as_array().unwrap();
+    let failed: Vec<&str> = failures.iter().map(|f| f["source"].as_str().unwrap()).collect();
+    assert_eq!(failed, ["dead", "bad-login"]);
+    assert!(ids(&json).contains(&"tok-1".to_owned()), "the others are listed");
+    assert!(run.stderr.contains("source `dead`"), "{}", run.stderr);
+    assert!(run.stderr.contains("source `bad-login`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not-the-password"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_writes_the_new_secret_0600_before_retiring_the_old_ones() {
+    let mut fleet = Fleet::start("rotate").await;
+    let old = fleet.entuity_values().await;
+    let file = fleet.path("guy2.token");
+    let run = fleet.run(&["--json", "rotate", "entuity", "--output", file.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = run.json();
+    assert_eq!(report["state"]["state"], "rotated");
+    let steps: Vec<&str> =
+        report["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(
+        steps,
+        ["create", "store", "identify", "check", "promote", "retire", "confirm", "finish"]
+    );
+    let new = read_secret(&file);
+    fleet.secrets.push(new.clone());
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    assert!(!fleet.path("guy2.token.pending").exists());
+    let now = fleet.entuity_values().await;
+    assert_eq!(now, [new]);
+    assert!(!now.contains(&old[0]));
+
+    // The Insight.io source's token is the file the rotation replaces, so it keeps working.
+    let run =
+        fleet.run(&["rotate", "insight", "-o", fleet.path("insight.token").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("insight: insight rotation: rotated"), "{}", run.stdout);
+    fleet.secrets.push(read_secret(&fleet.path("insight.token")));
+    assert_eq!(fleet.run(&["insight", "insight", "list"]).code, 0);
+    assert_eq!(fleet.insight.token_count(), 1);
+
+    // A rotation that stops exits 3, and the next run resumes.
+    fleet.bamboo.inject_at(2, access_tokens::testing::Fault::Status(500));
+    let file = fleet.path("deploy.token");
+    let stopped = fleet.run(&["rotate", "bamboo", "-o", file.to_str().unwrap()]);
+    assert_eq!(stopped.code, 3);
+    assert!(stopped.stderr.contains("run it again to resume"), "{}", stopped.stderr);
+    let resumed = fleet.run(&["--json", "rotate", "bamboo", "-o", file.to_str().unwrap()]);
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert_eq!(resumed.json()["steps"][0]["step"], "resume");
+    fleet.secrets.push(read_secret(&file));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() {
+    let mut fleet = Fleet::start("leaked").await;
+    let leaked = fleet.entuity_values().await.remove(0);
+    let run = fleet
+        .run_with_stdin(&["revoke-leaked", "entuity"], &format!("{}\n", leaked.expose_secret()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "entuity: revoked 17, and confirmed\n");
+    assert_eq!(fleet.entuity.token_count(), 0);
+    let again = fleet.run_with_stdin(&["revoke-leaked", "entuity"], leaked.expose_secret());
+    assert_eq!((again.code, again.stdout.as_str()), (3, "entuity: no token has that value\n"));
+
+    let file = fleet.path("leaked");
+    let bamboo = fleet.bamboo.tokens().remove(0).uuid;
+    std::fs::write(&file, bamboo.expose_secret()).unwrap();
+    let run =
+        fleet.run(&["--json", "revoke-leaked", "bamboo", "--value-file", file.to_str().unwrap()]);
+    assert_eq!(run.json()["outcome"], "revoked");
+    let magpie = fleet.run_with_stdin(&["revoke-leaked", "magpie"], "anything");
+    assert_eq!(magpie.code, 3);
+    assert!(
+        magpie.stdout.contains("Magpie lists no values; the token is one of: tok-1"),
+        "{}",
+        magpie.stdout
+    );
+    let argument = fleet.run(&["revoke-leaked", "entuity", leaked.expose_secret()]);
+    assert_eq!(argument.code, 2, "a value is never an argument");
+    assert!(argument.stderr.contains("not shown: it may be a secret"), "{}", argument.stderr);
+}
+
+// Secrets written once.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_secret_goes_to_a_new_0600_file_and_an_existing_one_is_refused_first() {
+    let mut fleet = Fleet::start("output").await;
+    const CREATE: [&str; 5] = ["entuity", "entuity", "create", "--user", "guy2"];
+    let (_, secret) = fleet.create(&CREATE, "token");
+    let file = fleet.path("token");
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(fleet.entuity.token_count(), 2);
+
+    let again = fleet.run(&[&CREATE[..], &["-o", file.to_str().unwrap()]].concat());
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("nothing was created"), "{}", again.stderr);
+    assert_eq!(fleet.entuity.token_count(), 2, "refused before the create");
+    assert_eq!(read_secret(&file), secret, "untouched");
+
+    // A create that fails leaves no empty file behind.
+    let failing = fleet.path("never");
+    fleet.entuity.inject(access_tokens::testing::Fault::Status(500), 1);
+    let failed = fleet.run(&[&CREATE[..], &["-o", failing.to_str().unwrap()]].concat());
+    assert_eq!(failed.code, 3);
+    assert!(!failing.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_secret_goes_to_stdout_alone_only_when_asked() {
+    let mut fleet = Fleet::start("stdout").await;
+    let run = fleet.run(&["bamboo", "bamboo", "create", "ci", "--read", "--stdout"]);
+    assert_eq!(run.code, 0);
+    let secret = Secret::new(run.stdout.strip_suffix('\n').unwrap().to_owned());
+    assert!(fleet.bamboo.tokens().iter().any(|t| t.uuid == secret));
+    assert_eq!(run.stdout.lines().count(), 1, "the secret alone");
+    assert!(run.stderr.contains("created token sha256:"), "{}", run.stderr);
+    fleet.secrets.push(secret.clone());
+    fleet.assert_secret_free(&run, Some(&secret));
+    let neither = fleet.run(&["bamboo", "bamboo", "create", "ci"]);
+    assert_eq!(neither.code, 2, "a destination is required");
+    let both = fleet.run(&["--json", "bamboo", "bamboo", "create", "ci", "--stdout"]);
+    assert_eq!(both.code, 2, "JSON never holds a secret");
+    assert_eq!(fleet.bamboo.tokens().len(), 2, "nothing more created");
+}
+
+// Configuration and usage.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() {
+    let fleet = Fleet::start("config").await;
+    let path = fleet.path("bad.toml");
+    let shown = path.display().to_string();
+    let cases = [
+        (
+            "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"UNSET_VARIABLE_FOR_TEST\" }\n",
+            &["magpie", "m", "list"][..],
+            format!(
+                "{shown}: source `m`, key `password`: the environment variable UNSET_VARIABLE_FOR_TEST is not set"
+            ),
+        ),
+        (
+            "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npasword = { env = \"X\" }\n",
+            &["bamboo", "b", "list"][..],
+            format!("{shown}: source `b`: unknown field `pasword`"),
+        ),
+        (
+            "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npassword = \"hunter2-literal\"\n",
+            &["bamboo", "b", "list"][..],
+            format!("{shown}: source `b`: a credential is never written in the configuration"),
+        ),
+        (
+            "[sources.e]\nvendor = \"entuity\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"X\" }\n",
+            &["rotate", "e", "-o", "/nonexistent/x"][..],
+            format!(
+                "{shown}: source `e`, key `token_user`: rotating needs the user whose tokens to replace"
+            ),
+        ),
+        (
+            "[sources.x]\nvendor = \"acme\"\n",
+            &["inventory"][..],
+            format!("{shown}: source `x`: unknown variant `acme`"),
+        ),
+        (
+            "",
+            &["magpie", "nobody", "list"][..],
+            format!("{shown}: no source `nobody` (sources: none)"),
+        ),
+        ("[sorces]\n", &["inventory"][..], format!("{shown}: unknown key `sorces`")),
+        (
+            "[sources.m]\nvendor = \"magpie\"\npassword = hunter2-unquoted\n",
+            &["inventory"][..],
+            format!("{shown}:3: "),
+        ),
+        (
+            "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nsession_token = { prompt = \"Session\" }\n",
+            &["magpie", "m", "list"][..],
+            format!(
+                "{shown}: source `m`, key `session_token`: cannot prompt for it: stdin is not a terminal"
+            ),
+        ),
+    ];
+    for (text, args, expected) in cases {
+        std::fs::write(&path, text).unwrap();
+        let run = binary(&path, args, "");
+        assert!(run.stderr.contains(&expected), "{expected:?} not in {:?}", run.stderr);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    }
+    let missing = binary(&fleet.path("absent.toml"), &["inventory"], "");
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("absent.toml"), "{}", missing.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_lists_the_exit_codes() {
+    let config = Path::new("unused.toml");
+    assert_eq!(binary(config, &["frobnicate"], "").code, 2);
+    assert_eq!(binary(config, &["audit", "--fail-on", "sometimes"], "").code, 2);
+    let help = binary(config, &["--help"], "");
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("3  a source or a call failed"), "{}", help.stdout);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    let config = Path::new("unused.toml");
+    for shell in ["bash", "zsh", "fish"] {
+        let run = binary(config, &["completions", shell], "");
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains("revoke-leaked"), "{shell}: {}", run.stdout);
+    }
+    let man = binary(config, &["man"], "");
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH access-tokens"),
+        "{}",
+        man.stdout
+    );
+    assert!(man.stdout.contains("revoke\\-leaked"), "every command: {}", man.stdout);
+}
+
+#[test]
+fn the_demo_runs_an_inventory_an_audit_and_rotations_with_nothing_set_up() {
+    let run = binary(Path::new("unused.toml"), &["demo"], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for shown in [
+        "== access-tokens inventory",
+        "magpie account ci@example.com has 6 tokens, more than 5",
+        "bamboo: bamboo rotation: rotated",
+        "insight: insight rotation: rotated",
+        "== access-tokens inventory, after the rotations",
+    ] {
+        assert!(run.stdout.contains(shown), "{shown:?} not in {}", run.stdout);
+    }
+    assert!(!run.stdout.contains("\"pw\"") && !run.stderr.contains("pw\n"));
+}
