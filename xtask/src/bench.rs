@@ -25,18 +25,23 @@ pub struct Options {
     tls_providers: bool,
     /// A git revision whose SDK is built and called like today's, for before/after figures.
     before: Option<String>,
+    /// Cold builds three times each, in turns, for medians: a single one varies by ±15% here.
+    cold_builds: bool,
 }
 
 impl Options {
-    /// Reads `[--rebuilds] [--tls-providers] [--before REV]`; `None` for anything else.
+    /// Reads `[--rebuilds] [--tls-providers] [--before REV] [--cold-builds]`; `None` for
+    /// anything else.
     pub fn parse(args: &[&str]) -> Option<Self> {
-        let mut options = Options { rebuilds: false, tls_providers: false, before: None };
+        let mut options =
+            Options { rebuilds: false, tls_providers: false, before: None, cold_builds: false };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match *arg {
                 "--rebuilds" => options.rebuilds = true,
                 "--tls-providers" => options.tls_providers = true,
                 "--before" => options.before = Some((*args.next()?).to_owned()),
+                "--cold-builds" => options.cold_builds = true,
                 _ => return None,
             }
         }
@@ -54,6 +59,9 @@ impl Options {
         }
         if let Some(revision) = &self.before {
             command.push_str(&format!(" --before {revision}"));
+        }
+        if self.cold_builds {
+            command.push_str(" --cold-builds");
         }
         command
     }
@@ -88,6 +96,9 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
         Some(revision) => run.optional(|run| Ok(run.before_after(revision)))?,
         None => None,
     };
+    if options.cold_builds {
+        run.optional(Run::cold_builds)?;
+    }
 
     let measured = json!({
         "rows": run.rows,
@@ -125,7 +136,12 @@ struct Run {
     all_vendors: App,
     sdk_cold: Duration,
     /// The same app on reqwest alone, on rustls and ring.
+    reqwest_ring: App,
     ring_cold: Result<Duration, String>,
+    /// The app on openapi-generator's client, once section 5 has built it.
+    peer: Option<App>,
+    /// The SDK app at `--before`'s revision, and that revision, once built.
+    earlier: Option<(String, App)>,
     rows: Vec<Value>,
     /// Time spent on what the options add, so that the report can tell a default run's time.
     optional: Duration,
@@ -176,7 +192,10 @@ impl Run {
             sdk,
             all_vendors,
             sdk_cold,
+            reqwest_ring,
             ring_cold,
+            peer: None,
+            earlier: None,
             rows,
             optional: Duration::ZERO,
         })
@@ -224,8 +243,9 @@ impl Run {
     /// times both clients; `peer` is what [`Apps::peer`] made of them.
     fn peer_generator(&mut self, peer: Result<(App, App), String>) -> Option<PathBuf> {
         let section = "5. a peer generator";
-        match peer.and_then(|(peer, both)| Ok((peer.cold_build()?, both))) {
-            Ok((peer_cold, peer_vs_sdk)) => {
+        match peer.and_then(|(peer, both)| Ok((peer.cold_build()?, peer, both))) {
+            Ok((peer_cold, peer, peer_vs_sdk)) => {
+                self.peer = Some(peer);
                 self.rows.push(builds_row(
                     section,
                     "cold `cargo build --release` of the tiny app: openapi-generator's client vs \
@@ -268,6 +288,7 @@ impl Run {
         };
         let at = format!("{} {}", earlier.commit, earlier.features);
         self.rows.push(builds_row(section, &case(&at), &Ok(cold), &Ok(self.sdk_cold)));
+        self.earlier = Some((earlier.commit.clone(), earlier.app.clone()));
         let binary = earlier.before_vs_now.pair_binary(section, &mut self.rows);
         let rebuilds = paired_document_edit_rebuilds([
             (&earlier.package, &earlier.all_vendors),
@@ -288,6 +309,58 @@ impl Run {
     }
 }
 
+impl Run {
+    /// Section "Cold builds" (`--cold-builds`): each app built cold three times, in turns
+    /// (reqwest alone, the SDK, the SDK without generation, the peer's client, the SDK at
+    /// `--before`'s revision; then again), so that the machine's drift falls on all alike, and
+    /// each side's median. Each build has a target directory of its own, so that the apps that
+    /// reuse the SDK app's build keep theirs.
+    fn cold_builds(&mut self) -> Result<(), String> {
+        let section = "Cold builds, median of 3 in turns";
+        let floor = self.apps.floor(&self.sdk_package)?;
+        let mut sides: Vec<(String, App)> = vec![
+            ("reqwest alone (rustls + ring)".into(), self.reqwest_ring.clone()),
+            ("access-tokens (feature `magpie`)".into(), self.sdk.clone()),
+            ("access-tokens with no generation (the floor)".into(), floor),
+        ];
+        sides.extend(self.peer.clone().map(|peer| ("openapi-generator's client".into(), peer)));
+        sides.extend(
+            self.earlier.clone().map(|(commit, app)| (format!("access-tokens at {commit}"), app)),
+        );
+        let cold = self.apps.scratch.join("cold");
+        let mut times = vec![Vec::new(); sides.len()];
+        for _ in 0..3 {
+            for ((_, app), times) in sides.iter().zip(&mut times) {
+                let app = App { target: cold.join(&app.name), ..app.clone() };
+                times.push(app.cold_build()?);
+            }
+        }
+        let medians: Vec<Duration> = times.into_iter().map(middle).collect();
+        let row = |baseline: usize, subject: usize, goal: Option<f64>| {
+            let case = format!(
+                "cold `cargo build --release` of the tiny app: {} vs {}",
+                sides[baseline].0, sides[subject].0
+            );
+            let mut row = builds_row(section, &case, &Ok(medians[baseline]), &Ok(medians[subject]));
+            if let Some(goal) = goal {
+                let ratio = medians[subject].as_secs_f64() / medians[baseline].as_secs_f64();
+                row["goal"] = json!(format!("≤ {goal:.2}"));
+                row["met"] = json!(ratio <= goal);
+            }
+            row
+        };
+        self.rows.push(row(0, 1, Some(1.10)));
+        self.rows.push(row(0, 2, None));
+        self.rows.push(row(2, 1, None));
+        let goals: Vec<_> =
+            sides.iter().map(|(name, _)| name.starts_with("openapi").then_some(1.0)).collect();
+        for (side, goal) in goals.into_iter().enumerate().skip(3) {
+            self.rows.push(row(side, 1, goal));
+        }
+        Ok(())
+    }
+}
+
 /// What the report says was not measured, and the option that measures it.
 fn not_measured(options: &Options) -> Vec<[&'static str; 2]> {
     let mut not_measured = Vec::new();
@@ -304,6 +377,13 @@ fn not_measured(options: &Options) -> Vec<[&'static str; 2]> {
             "TLS provider",
             "cold builds of the reqwest app on aws-lc-rs and native-tls: `cargo xtask bench \
              --tls-providers`",
+        ]);
+    }
+    if !options.cold_builds {
+        not_measured.push([
+            "Cold builds, median of 3 in turns",
+            "each cold build three times, in turns with the others, and the SDK built with no \
+             generation (the floor): `cargo xtask bench --cold-builds`",
         ]);
     }
     if options.before.is_none() {
@@ -568,6 +648,34 @@ fn package_sdk(workspace: &Path, into: &Path) -> Result<PathBuf, String> {
     Ok(folders.last().expect("access-tokens").clone())
 }
 
+/// The floor's build script: the snapshot of each enabled vendor's code, copied into place.
+const FLOOR_BUILD_SCRIPT: &str = r#"fn main() {
+    let out = std::env::var("OUT_DIR").unwrap();
+    for api in ["bamboo", "entuity", "insight", "magpie"] {
+        if std::env::var_os(format!("CARGO_FEATURE_{}", api.to_uppercase())).is_some() {
+            std::fs::copy(format!("generated/{api}.rs"), format!("{out}/{api}.rs")).unwrap();
+        }
+    }
+}
+"#;
+
+/// A package manifest without its `[build-dependencies.*]` tables, as `cargo package` writes
+/// them.
+fn without_build_dependencies(manifest: &str) -> String {
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            skipping = line.starts_with("[build-dependencies");
+        }
+        if !skipping {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
 /// Has the unpacked SDK at `sdk` take its runtime from the unpacked `runtime` folder.
 fn depend_on_folder(sdk: &Path, runtime: &Path) -> Result<(), String> {
     let manifest = sdk.join("Cargo.toml");
@@ -666,6 +774,7 @@ struct EarlierApps {
 
 /// One downstream app: a folder with a manifest whose binary is a file in
 /// `tests/benches/downstream/`.
+#[derive(Clone)]
 struct App {
     dir: PathBuf,
     name: String,
@@ -762,6 +871,35 @@ impl Apps {
         );
         let before_vs_now = self.app("before-vs-now", "before_vs_now.rs", &both)?.reusing(sdk);
         Ok(EarlierApps { commit, features, package, app, all_vendors, before_vs_now })
+    }
+
+    /// The SDK app on a copy of the packaged SDK at `package` whose build script generates
+    /// nothing: it copies the workspace's snapshot of each enabled vendor's code into place,
+    /// and the generator's build dependencies are gone. Not a shipped mode: the floor under
+    /// what build-time generation can cost.
+    fn floor(&self, package: &Path) -> Result<App, String> {
+        let floor = self.scratch.join("floor");
+        let _ = std::fs::remove_dir_all(&floor);
+        std::fs::create_dir_all(&floor).map_err(|e| format!("{}: {e}", floor.display()))?;
+        succeed(Command::new("cp").arg("-R").arg(package).arg(&floor))?;
+        let copy = floor.join(package.file_name().expect("a folder name"));
+        succeed(
+            Command::new("cp")
+                .arg("-R")
+                .arg(self.workspace.join("sdk/generated"))
+                .arg(copy.join("generated")),
+        )?;
+        std::fs::write(copy.join("build.rs"), FLOOR_BUILD_SCRIPT)
+            .map_err(|e| format!("floor build.rs: {e}"))?;
+        let manifest = copy.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("{}: {e}", manifest.display()))?;
+        std::fs::write(&manifest, without_build_dependencies(&text))
+            .map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let dependency = format!(
+            "access-tokens = {{ path = {copy:?}, default-features = false, features = [\"magpie\"] }}"
+        );
+        self.app("sdk-floor", "sdk.rs", &dependency)
     }
 
     /// Generates openapi-generator's Rust client from `openapi/magpie.yaml` (installing the
@@ -893,6 +1031,7 @@ fn succeed(command: &mut Command) -> Result<(), String> {
 mod tests {
     use super::{
         APP_TOKIO_FEATURES, Apps, DocumentEdit, Options, PACKAGES, with_version_marked_before,
+        without_build_dependencies,
     };
 
     #[test]
@@ -999,12 +1138,25 @@ mod tests {
     }
 
     #[test]
+    fn the_floor_has_no_build_dependencies_and_keeps_the_rest() {
+        let manifest = "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n\
+                        [build-dependencies.progenitor]\nversion = \"=0.15.1\"\n\n\
+                        [build-dependencies.syn]\nversion = \"3\"\n\n[features]\nmagpie = []\n";
+        assert_eq!(
+            without_build_dependencies(manifest),
+            "[package]\nname = \"a\"\n\n[dependencies.serde]\nversion = \"1\"\n\n\
+             [features]\nmagpie = []\n"
+        );
+    }
+
+    #[test]
     fn options_name_the_command_that_ran() {
         let parsed = |args: &[&str]| Options::parse(args).map(|options| options.command());
         assert_eq!(parsed(&[]).as_deref(), Some("cargo xtask bench"));
         assert_eq!(
-            parsed(&["--before", "e23cbb2", "--tls-providers", "--rebuilds"]).as_deref(),
-            Some("cargo xtask bench --rebuilds --tls-providers --before e23cbb2")
+            parsed(&["--cold-builds", "--before", "e23cbb2", "--tls-providers", "--rebuilds"])
+                .as_deref(),
+            Some("cargo xtask bench --rebuilds --tls-providers --before e23cbb2 --cold-builds")
         );
         assert_eq!(parsed(&["--before"]), None, "a revision is required");
         assert_eq!(parsed(&["--tls"]), None);

@@ -872,7 +872,8 @@ pub fn markdown(
          VM has run the same work at half the speed on some days. Section 3's baseline, \
          serde_json alone, shows the speed of the run. A cold build is one build, minutes away \
          from the one it is compared with: the same app has built cold in 62-93 s here, so take \
-         their ratios as ±15%.\n\n\
+         their ratios as ±15%; in section \"Cold builds, median of 3 in turns\" (`--cold-builds`) \
+         each side is instead the median of three cold builds taken in turns with the others.\n\n\
          | section | case | baseline | subject | ratio | goal | met |\n|---|---|---|---|---|---|---|\n",
     );
     for row in rows {
