@@ -105,15 +105,17 @@ pub async fn rotate(config: &Config, name: &str, output: &Path, out: Out) -> Res
         Source::Insight(source) => {
             let named = Named { config, name, source };
             let builder = named.token_builder()?;
-            let credentials = named.credentials()?;
-            let session = match credentials {
-                Some(_) => None,
-                None => Some(named.session()?),
-            };
-            let create = match (&credentials, &session) {
-                (Some(credentials), _) => InsightCreate::Credentials(credentials),
-                (None, Some(session)) => InsightCreate::Session(session),
-                (None, None) => unreachable!("one of the two is set above"),
+            // By credentials where the source has them, else by its browser session.
+            let (credentials, session);
+            let create = match named.credentials()? {
+                Some(found) => {
+                    credentials = found;
+                    InsightCreate::Credentials(&credentials)
+                }
+                None => {
+                    session = named.session()?;
+                    InsightCreate::Session(&session)
+                }
             };
             rotation::rotate(&Target::Insight { create, builder: &builder }, &sink).await
         }
