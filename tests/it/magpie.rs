@@ -638,14 +638,18 @@ async fn a_session_that_cannot_travel_in_a_cookie_is_handed_back() {
 
 // Sessions that expire.
 
-#[tokio::test]
-async fn a_login_client_logs_in_again_once_on_a_401_and_repeats_a_list() {
+/// A simulator with ada, and a client that logged her in (and logs in again on a 401).
+async fn logged_in() -> (access_tokens::testing::Magpie, Client) {
     let magpie = access_tokens::testing::Magpie::start().await;
     magpie.add_user("ada@example.com", "pw");
-    let client = Client::builder(magpie.url())
-        .login(Login::password("ada@example.com", "pw"))
-        .await
-        .unwrap();
+    let login = Login::password("ada@example.com", "pw");
+    let client = Client::builder(magpie.url()).login(login).await.unwrap();
+    (magpie, client)
+}
+
+#[tokio::test]
+async fn a_login_client_logs_in_again_once_on_a_401_and_repeats_a_list() {
+    let (magpie, client) = logged_in().await;
     let clone = client.clone();
     let first = client.session_token();
     magpie.end_sessions();
@@ -659,12 +663,7 @@ async fn a_login_client_logs_in_again_once_on_a_401_and_repeats_a_list() {
 
 #[tokio::test]
 async fn a_create_met_by_a_401_is_not_repeated_and_the_next_call_has_a_new_session() {
-    let magpie = access_tokens::testing::Magpie::start().await;
-    magpie.add_user("ada@example.com", "pw");
-    let client = Client::builder(magpie.url())
-        .login(Login::password("ada@example.com", "pw"))
-        .await
-        .unwrap();
+    let (magpie, client) = logged_in().await;
     magpie.end_sessions();
     let error = client.create_token().await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
@@ -694,12 +693,7 @@ async fn a_bare_session_or_a_client_with_relogin_off_reports_the_401() {
 
 #[tokio::test]
 async fn a_relogin_that_fails_returns_the_logins_error() {
-    let magpie = access_tokens::testing::Magpie::start().await;
-    magpie.add_user("ada@example.com", "pw");
-    let client = Client::builder(magpie.url())
-        .login(Login::password("ada@example.com", "pw"))
-        .await
-        .unwrap();
+    let (magpie, client) = logged_in().await;
     magpie.end_sessions();
     // The call's 401, then the login's 500.
     magpie.inject_at(2, access_tokens::testing::Fault::Status(500));

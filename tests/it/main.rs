@@ -14,17 +14,8 @@ mod schemas;
 mod testing;
 mod tour;
 
-/// Asserts that an example's `transcript` shows no simulated secret. Those are long hex
-/// strings with letters (timestamps are digits only); fingerprints, the 16 hex digits after
-/// `sha256:`, are safe to show.
+/// Asserts that an example's `transcript` shows no simulated secret.
 fn assert_no_secret_like_value(transcript: &str) {
-    let fingerprints: Vec<&str> =
-        transcript.match_indices("sha256:").map(|(at, _)| &transcript[at + 7..at + 23]).collect();
-    let longest_hex_run = transcript
-        .split(|c: char| !c.is_ascii_hexdigit())
-        .filter(|run| run.chars().any(|c| c.is_ascii_alphabetic()) && !fingerprints.contains(run))
-        .map(str::len)
-        .max()
-        .unwrap_or_default();
-    assert!(longest_hex_run < 8, "a secret-like value was printed:\n{transcript}");
+    let longest = access_tokens::testing::longest_secret_like_run(transcript);
+    assert!(longest < 8, "a secret-like value was printed:\n{transcript}");
 }

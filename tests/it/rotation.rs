@@ -302,6 +302,36 @@ async fn bamboo_pending_token_that_can_do_nothing_is_not_resumed() {
 }
 
 #[tokio::test]
+async fn a_pending_token_that_expired_is_retired_and_the_rerun_creates_another() {
+    let (fixture, _) = entuity().await;
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = Target::Entuity { client: &fixture.client, token: &template };
+    // Calls: create, then the check's get fails.
+    fixture.server.inject_at(2, Fault::Status(500));
+    let sink = Memory::default();
+    assert_eq!(rotation::rotate(&target, &sink).await.state, State::CheckFailed);
+    let tokens = fixture.client.list_tokens().await.unwrap();
+    let pending = tokens.iter().find(|t| t.token_value == sink.only()).unwrap().token_id;
+    let expired = entuity::AccessTokenUpdate { expiry_time_sec: Some(1), ..Default::default() };
+    fixture.client.update_token(pending, &expired).await.unwrap();
+
+    let report = rotation::rotate(&target, &sink).await;
+    assert_eq!(report.state, State::Rotated, "{report}");
+    use Step::*;
+    let afresh = [Resume, Check, Create, Store, Identify, Check, Promote, Retire, Confirm, Finish];
+    let failed_check = |(index, step): (usize, Step)| (step, index != 1);
+    assert_eq!(
+        steps(&report),
+        afresh.into_iter().enumerate().map(failed_check).collect::<Vec<_>>()
+    );
+    assert_eq!(sink.count(), 2, "a second token created");
+    assert!(report.retired.contains(&TokenId::Vendor(pending.to_string())), "{report}");
+    let now = fixture.client.list_tokens().await.unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(Some(now[0].token_value.clone()), sink.current());
+}
+
+#[tokio::test]
 async fn a_sink_that_cannot_promote_stops_the_rotation_before_anything_is_retired() {
     let fixture = BambooFixture::start().await.unwrap();
     let old = fixture.server.add_token("deploy", true, true);
@@ -671,14 +701,14 @@ impl Rig {
         match name {
             "magpie service account" | "magpie personal" => {
                 let fixture = MagpieFixture::start().await.unwrap();
-                let (user, account, password) = match name {
-                    "magpie personal" => ("ada@example.com", None, "pw"),
-                    _ => ("ci@example.com", Some("ci@example.com"), "pw"),
+                // Who holds the tokens, and who logs in to rotate them (the fixtures' "pw").
+                let (owner, account, manager) = match name {
+                    "magpie personal" => ("ada@example.com", None, "ada@example.com"),
+                    _ => ("ci@example.com", Some("ci@example.com"), "root@example.com"),
                 };
-                let old = (0..2).map(|_| fixture.server.add_access_token(user).1).collect();
-                let manager = if account.is_some() { "root@example.com" } else { user };
+                let old = (0..2).map(|_| fixture.server.add_access_token(owner).1).collect();
                 let client = impatient!(magpie::Client::builder(&fixture.url))
-                    .login(magpie::Login::password(manager, password))
+                    .login(magpie::Login::password(manager, "pw"))
                     .await
                     .unwrap();
                 Self { old, kind: Kind::Magpie { fixture, client, account } }

@@ -238,3 +238,13 @@ async fn insight_checks_every_kind_of_credential() {
     assert_eq!(status(stale.create_token().await), 401);
     assert_eq!(sim.token_count(), 2);
 }
+
+#[test]
+fn secret_like_runs_are_long_hex_runs_with_letters_and_fingerprints_are_not() {
+    use access_tokens::testing::longest_secret_like_run;
+    let magpie_token = "b3f1c2d4e5a6978801234567890abcdef";
+    assert_eq!(longest_secret_like_run(&format!("token {magpie_token} made")), 33);
+    assert_eq!(longest_secret_like_run("uuid 6f2a77c1-0b9e-4c1d-9a55-30e2b7c4d001"), 12);
+    assert!(longest_secret_like_run("new sha256:0123456789abcdef at 1733300000000") < 8);
+    assert!(longest_secret_like_run("access denied, a bad face") < 8);
+}

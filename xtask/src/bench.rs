@@ -307,9 +307,7 @@ impl Run {
         ));
         binary.map(|binary| json!({ "revision": earlier.commit, "binary": binary }))
     }
-}
 
-impl Run {
     /// Section "Cold builds" (`--cold-builds`): each app built cold three times, in turns
     /// (reqwest alone, the SDK, the SDK without generation, the peer's client, the SDK at
     /// `--before`'s revision; then again), so that the machine's drift falls on all alike, and
@@ -323,10 +321,16 @@ impl Run {
             ("access-tokens (feature `magpie`)".into(), self.sdk.clone()),
             ("access-tokens with no generation (the floor)".into(), floor),
         ];
-        sides.extend(self.peer.clone().map(|peer| ("openapi-generator's client".into(), peer)));
-        sides.extend(
-            self.earlier.clone().map(|(commit, app)| (format!("access-tokens at {commit}"), app)),
-        );
+        // Each row: baseline, subject (by their places in `sides`), goal.
+        let mut rows = vec![(0, 1, Some(1.10)), (0, 2, None), (2, 1, None)];
+        if let Some(peer) = &self.peer {
+            rows.push((sides.len(), 1, Some(1.0)));
+            sides.push(("openapi-generator's client".into(), peer.clone()));
+        }
+        if let Some((commit, app)) = &self.earlier {
+            rows.push((sides.len(), 1, None));
+            sides.push((format!("access-tokens at {commit}"), app.clone()));
+        }
         let cold = self.apps.scratch.join("cold");
         let mut times = vec![Vec::new(); sides.len()];
         for _ in 0..3 {
@@ -349,14 +353,9 @@ impl Run {
             }
             row
         };
-        self.rows.push(row(0, 1, Some(1.10)));
-        self.rows.push(row(0, 2, None));
-        self.rows.push(row(2, 1, None));
-        let goals: Vec<_> =
-            sides.iter().map(|(name, _)| name.starts_with("openapi").then_some(1.0)).collect();
-        for (side, goal) in goals.into_iter().enumerate().skip(3) {
-            self.rows.push(row(side, 1, goal));
-        }
+        let rows: Vec<Value> =
+            rows.into_iter().map(|(base, subject, goal)| row(base, subject, goal)).collect();
+        self.rows.extend(rows);
         Ok(())
     }
 }

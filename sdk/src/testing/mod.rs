@@ -72,6 +72,20 @@ pub use insight::Insight;
 #[cfg(feature = "magpie")]
 pub use magpie::Magpie;
 
+/// The longest run of hex digits with a letter among them in `text`, fingerprints (the 16
+/// digits after `sha256:`) left out. The simulators' secrets are such runs of 32 digits or
+/// more, and nothing else the SDK shows is (times are digits only), so a transcript, log or
+/// report whose longest run reaches 8 shows a secret.
+pub fn longest_secret_like_run(text: &str) -> usize {
+    let fingerprints: Vec<&str> =
+        text.match_indices("sha256:").filter_map(|(at, _)| text.get(at + 7..at + 23)).collect();
+    text.split(|c: char| !c.is_ascii_hexdigit())
+        .filter(|run| run.chars().any(|c| c.is_ascii_alphabetic()) && !fingerprints.contains(run))
+        .map(str::len)
+        .max()
+        .unwrap_or_default()
+}
+
 /// A way for a simulator to misbehave, queued with `inject` for a number of calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

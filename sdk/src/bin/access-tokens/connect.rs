@@ -100,7 +100,8 @@ impl Named<'_, EntuitySource> {
 }
 
 impl Named<'_, InsightSource> {
-    fn builder(&self) -> Result<insight::ClientBuilder, Failure> {
+    /// A builder with the source's URL and API generation, for clients on any token.
+    pub fn builder(&self) -> Result<insight::ClientBuilder, Failure> {
         let generation = match self.source.api_generation.as_deref() {
             None | Some("reference") => insight::ApiGeneration::Reference,
             Some("user-guide") => insight::ApiGeneration::UserGuide,
@@ -131,11 +132,6 @@ impl Named<'_, InsightSource> {
             .secret("api_token", &self.source.api_token)?
             .ok_or_else(|| self.missing("api_token", "listing and revoking need an API token"))?;
         self.builder()?.api_token(token).map_err(|e| self.failed(e))
-    }
-
-    /// A builder for clients on tokens the command is given.
-    pub fn token_builder(&self) -> Result<insight::ClientBuilder, Failure> {
-        self.builder()
     }
 
     /// A client on the `session_cookie`, to create tokens with.

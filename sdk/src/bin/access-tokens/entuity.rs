@@ -54,7 +54,6 @@ pub async fn run(
                 vec!["changed".into(), moment_of(token.last_updated_at())],
             ];
             out.show(&token, || table(&["field", "value"], &rows))
-                .map_err(|e| Failure::Failed(e.to_string()))
         }
         EntuityCommand::Update { id, description, expires_in_days } => {
             let update = entuity::AccessTokenUpdate {

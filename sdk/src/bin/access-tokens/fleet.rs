@@ -65,7 +65,7 @@ pub fn print_audit(listed: &Listed, audit: &Audit<'_>, out: Out) -> Result<(), F
         text.push_str(&format!("{} findings in {} tokens\n", audit.len(), listed.inventory.len()));
         text
     };
-    out.show(&value, human).map_err(|e| Failure::Failed(e.to_string()))
+    out.show(&value, human)
 }
 
 /// `rotate`: the source's target rotated, the new secret in `output`.
@@ -104,7 +104,7 @@ pub async fn rotate(config: &Config, name: &str, output: &Path, out: Out) -> Res
         }
         Source::Insight(source) => {
             let named = Named { config, name, source };
-            let builder = named.token_builder()?;
+            let builder = named.builder()?;
             // By credentials where the source has them, else by its browser session.
             let (credentials, session);
             let create = match named.credentials()? {
@@ -121,7 +121,7 @@ pub async fn rotate(config: &Config, name: &str, output: &Path, out: Out) -> Res
         }
     };
     let human = || format!("{name}: {report}\n");
-    out.show(&report, human).map_err(|e| Failure::Failed(e.to_string()))?;
+    out.show(&report, human)?;
     match report.state {
         State::Rotated => Ok(()),
         _ => Err(Failure::Failed(format!(
@@ -153,7 +153,7 @@ pub async fn revoke_leaked(
             rotation::revoke_leaked(Server::Entuity(&client), &leaked).await
         }
         Source::Insight(source) => {
-            let builder = Named { config, name, source }.token_builder()?;
+            let builder = Named { config, name, source }.builder()?;
             rotation::revoke_leaked(Server::Insight(&builder), &leaked).await
         }
     }
@@ -167,7 +167,7 @@ pub async fn revoke_leaked(
         }
         _ => format!("{name}: {found:?}\n"),
     };
-    out.show(&found, human).map_err(|e| Failure::Failed(e.to_string()))?;
+    out.show(&found, human)?;
     match found {
         Leaked::Revoked(_) => Ok(()),
         _ => Err(Failure::Failed(format!("source `{name}`: nothing was revoked"))),

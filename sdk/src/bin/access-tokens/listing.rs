@@ -97,8 +97,7 @@ pub async fn collect(sources: &[Source], out: Out) -> Inventory {
 
 /// Prints `listed` as a table or JSON, and fails with `Partial` if a source failed.
 pub fn print(listed: &Listed, out: Out) -> Result<(), Failure> {
-    out.show(&listed.to_json(), || output::records_table(&listed.inventory))
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+    out.show(&listed.to_json(), || output::records_table(&listed.inventory))?;
     listed.warn_failures(out);
     if listed.failed() { Err(Failure::Partial) } else { Ok(()) }
 }

@@ -52,7 +52,7 @@ pub async fn create(
         out.warn(human.trim_end());
         return Ok(());
     }
-    out.show(&shown, || human).map_err(|e| Failure::Failed(e.to_string()))
+    out.show(&shown, || human)
 }
 
 /// The destination, opened before anything is created, so that a file that exists is refused

@@ -19,17 +19,23 @@ pub struct Out {
 
 impl Out {
     /// Prints `value` as JSON with `--json`, else the `human` text, unless `--quiet`.
-    pub fn show(&self, value: &impl Serialize, human: impl FnOnce() -> String) -> io::Result<()> {
+    pub fn show(
+        &self,
+        value: &impl Serialize,
+        human: impl FnOnce() -> String,
+    ) -> Result<(), Failure> {
         if self.quiet {
             return Ok(());
         }
         let mut stdout = io::stdout().lock();
-        if self.json {
-            serde_json::to_writer_pretty(&mut stdout, value)?;
-            writeln!(stdout)
+        let written = if self.json {
+            serde_json::to_writer_pretty(&mut stdout, value)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(stdout))
         } else {
             write!(stdout, "{}", human())
-        }
+        };
+        written.map_err(|e| Failure::Failed(format!("stdout: {e}")))
     }
 
     /// A line on stderr, unless `--quiet`: what went wrong with part of the work.
@@ -49,7 +55,6 @@ pub fn done(out: Out, source: &str, action: &'static str, id: &str) -> Result<()
         id: &'a str,
     }
     out.show(&Done { source, action, id }, || format!("{source}: {action} {id}\n"))
-        .map_err(|e| Failure::Failed(e.to_string()))
 }
 
 /// Columns padded to their widest cell, the last one unpadded.
