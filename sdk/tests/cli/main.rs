@@ -10,6 +10,9 @@ use access_tokens::testing::{Bamboo, Entuity, Insight, Magpie};
 use access_tokens::{Secret, entuity, insight};
 use serde_json::Value;
 
+#[cfg(unix)]
+mod terminal;
+
 const PASSWORD: &str = "correct-horse-battery-staple-42";
 const PASSWORD_VAR: &str = "ACCESS_TOKENS_TEST_PASSWORD";
 const ADA: &str = "ada@example.com";
@@ -575,7 +578,18 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
     let fleet = Fleet::start("config").await;
     let path = fleet.path("bad.toml");
     let shown = path.display().to_string();
+    let empty = fleet.path("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let empty_file = format!(
+        "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nuser = \"u\"\npassword = {{ file = \"{}\" }}\n",
+        empty.display()
+    );
     let cases = [
+        (
+            empty_file.as_str(),
+            &["magpie", "m", "list"][..],
+            format!("{shown}: source `m`, key `password`: {} is empty", empty.display()),
+        ),
         (
             "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"UNSET_VARIABLE_FOR_TEST\" }\n",
             &["magpie", "m", "list"][..],
@@ -620,7 +634,7 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
             "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nsession_token = { prompt = \"Session\" }\n",
             &["magpie", "m", "list"][..],
             format!(
-                "{shown}: source `m`, key `session_token`: cannot prompt for it: stdin is not a terminal"
+                "{shown}: source `m`, key `session_token`: cannot prompt for it: neither stdin nor stderr is a terminal"
             ),
         ),
     ];

@@ -228,35 +228,40 @@ impl std::fmt::Display for Key<'_> {
 }
 
 impl SecretRef {
-    /// Reads the credential.
+    /// Reads the credential. An empty one is refused here rather than sent to fail as a 401.
     pub fn read(&self, key: Key<'_>) -> Result<Secret, Failure> {
+        let refused = |why: String| Err(Failure::config(format!("{key}: {why}")));
         match self {
             Self::Env(name) => match std::env::var(name) {
                 Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
-                _ => Err(Failure::config(format!(
-                    "{key}: the environment variable {name} is not set"
-                ))),
+                _ => refused(format!("the environment variable {name} is not set")),
             },
             Self::File(path) => match std::fs::read_to_string(path) {
                 Ok(mut value) => {
                     let kept = value.trim_end_matches(['\r', '\n']).len();
                     value.truncate(kept);
+                    if value.is_empty() {
+                        return refused(format!("{} is empty", path.display()));
+                    }
                     Ok(Secret::new(value))
                 }
-                Err(error) => {
-                    Err(Failure::config(format!("{key}: cannot read {}: {error}", path.display())))
-                }
+                Err(error) => refused(format!("cannot read {}: {error}", path.display())),
             },
             Self::Prompt(text) => {
                 use std::io::IsTerminal as _;
-                if !std::io::stdin().is_terminal() {
-                    return Err(Failure::config(format!(
-                        "{key}: cannot prompt for it: stdin is not a terminal"
-                    )));
+                // rpassword asks and reads on the controlling terminal, not on stdin, so
+                // `revoke-leaked` can take its value from a pipe while a person answers.
+                // With neither end a terminal there is nobody to ask.
+                if !std::io::stdin().is_terminal() && !std::io::stderr().is_terminal() {
+                    return refused(
+                        "cannot prompt for it: neither stdin nor stderr is a terminal".into(),
+                    );
                 }
-                rpassword::prompt_password(format!("{text}: "))
-                    .map(Secret::new)
-                    .map_err(|error| Failure::config(format!("{key}: {error}")))
+                match rpassword::prompt_password(format!("{text}: ")) {
+                    Ok(answer) if !answer.is_empty() => Ok(Secret::new(answer)),
+                    Ok(_) => refused("nothing was entered".into()),
+                    Err(error) => refused(format!("cannot prompt for it: {error}")),
+                }
             }
         }
     }

@@ -1,0 +1,162 @@
+//! The binary on a terminal: a pseudo-terminal as its controlling terminal and its stderr,
+//! as a person at a shell runs it, with stdin and stdout still pipes.
+
+use std::io::{Read as _, Write as _};
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use super::{Fleet, PASSWORD, PASSWORD_VAR, Run};
+
+/// Long enough for any run here; a run that waits longer is stuck on the terminal.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+impl Fleet {
+    /// Runs the binary on `config` with `args` on a new terminal, `stdin` piped in, and types
+    /// `reply`'s answer when its prompt shows. `Run::stderr` is what the terminal showed.
+    fn on_terminal(
+        &self,
+        config: &Path,
+        args: &[&str],
+        stdin: &str,
+        reply: Option<(&str, &str)>,
+    ) -> Run {
+        let (pty, pts) = pty_process::blocking::open().unwrap();
+        let mut child = pty_process::blocking::Command::new(env!("CARGO_BIN_EXE_access-tokens"))
+            .arg("--config")
+            .arg(config)
+            .args(args)
+            .env(PASSWORD_VAR, PASSWORD)
+            .env_remove("ACCESS_TOKENS_CONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn(pts)
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (shown, stdout) = std::thread::scope(|scope| {
+            let stdout = scope.spawn(move || {
+                let mut text = String::new();
+                stdout.read_to_string(&mut text).unwrap();
+                text
+            });
+            let (chunks, received) = channel();
+            let pty = &pty;
+            // Reads until the child is gone and the terminal reports EIO.
+            scope.spawn(move || {
+                let mut buffer = [0; 4096];
+                while let Ok(read @ 1..) = (&*pty).read(&mut buffer) {
+                    if chunks.send(buffer[..read].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            });
+            let shown = converse(pty, &received, reply);
+            if shown.is_err() {
+                // Else the readers wait for it forever.
+                let _ = child.kill();
+            }
+            (shown, stdout.join().unwrap())
+        });
+        let shown = shown.unwrap_or_else(|stuck| panic!("{stuck}"));
+        let code = child.wait().unwrap().code().expect("exited");
+        let run = Run { code, stdout, stderr: shown };
+        eprintln!(
+            "$ access-tokens {} (on a terminal)\n{}{:?}\n(exit {code})",
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
+        self.assert_secret_free(&run, None);
+        run
+    }
+}
+
+/// What the terminal showed until the child left it, `reply`'s answer typed after its prompt,
+/// but only once echo is off: typed earlier, the terminal itself would echo it.
+fn converse(
+    pty: &pty_process::blocking::Pty,
+    received: &Receiver<Vec<u8>>,
+    reply: Option<(&str, &str)>,
+) -> Result<String, String> {
+    let deadline = Instant::now() + PATIENCE;
+    let text = |shown: &[u8]| String::from_utf8_lossy(shown).into_owned();
+    // Whether more came before the child left.
+    let more = |shown: &mut Vec<u8>| match received
+        .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
+        Ok(chunk) => {
+            shown.extend(chunk);
+            Ok(true)
+        }
+        Err(RecvTimeoutError::Disconnected) => Ok(false),
+        Err(RecvTimeoutError::Timeout) => Err(format!("stuck at {:?}", text(shown))),
+    };
+    let mut shown = Vec::new();
+    if let Some((prompt, answer)) = reply {
+        while !text(&shown).contains(prompt) {
+            if !more(&mut shown)? {
+                return Err(format!("no {prompt:?} in {:?}", text(&shown)));
+            }
+        }
+        while echoes(pty) {
+            if Instant::now() > deadline {
+                return Err(format!("the terminal still echoes after {:?}", text(&shown)));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (&*pty).write_all(format!("{answer}\n").as_bytes()).map_err(|e| e.to_string())?;
+    }
+    while more(&mut shown)? {}
+    String::from_utf8(shown).map_err(|e| e.to_string())
+}
+
+/// Whether the terminal echoes what is typed; a pseudo-terminal's two ends share one setting.
+fn echoes(pty: &pty_process::blocking::Pty) -> bool {
+    let modes = rustix::termios::tcgetattr(pty).unwrap().local_modes;
+    modes.contains(rustix::termios::LocalModes::ECHO)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompted_password_is_answered_on_the_terminal_unechoed_while_stdin_is_a_pipe() {
+    let mut fleet = Fleet::start("prompt").await;
+    let leaked = fleet.entuity_values().await.remove(0);
+    let config = fleet.path("prompt.toml");
+    let url = fleet.entuity.url();
+    let text = format!(
+        "[sources.entuity]\nvendor = \"entuity\"\nurl = \"{url}\"\nuser = \"admin\"\n\
+         password = {{ prompt = \"Entuity password\" }}\n"
+    );
+    std::fs::write(&config, text).unwrap();
+    let args = ["revoke-leaked", "entuity"];
+    let value = format!("{}\n", leaked.expose_secret());
+
+    let unanswered = fleet.on_terminal(&config, &args, &value, Some(("Entuity password: ", "")));
+    assert_eq!(unanswered.code, 2, "{:?}", unanswered.stderr);
+    let refusal = "source `entuity`, key `password`: nothing was entered";
+    assert!(unanswered.stderr.contains(refusal), "{:?}", unanswered.stderr);
+    assert_eq!(fleet.entuity.token_count(), 1);
+
+    let answered =
+        fleet.on_terminal(&config, &args, &value, Some(("Entuity password: ", PASSWORD)));
+    assert_eq!(answered.code, 0, "{:?}", answered.stderr);
+    assert_eq!(answered.stdout, "entuity: revoked 17, and confirmed\n");
+    assert_eq!(fleet.entuity.token_count(), 0);
+    assert!(!answered.stderr.contains(PASSWORD), "echoed: {:?}", answered.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_shows_on_a_terminal_and_never_on_stdout() {
+    let fleet = Fleet::start("progress").await;
+    let listed = fleet.on_terminal(&fleet.config, &["--json", "inventory"], "", None);
+    assert_eq!(listed.code, 0, "{:?}", listed.stderr);
+    assert_eq!(listed.json()["records"].as_array().unwrap().len(), 5);
+    for shown in ["] listing bamboo…", "[5/5] ", " tokens"] {
+        assert!(listed.stderr.contains(shown), "no {shown:?} in {:?}", listed.stderr);
+    }
+    assert!(listed.stderr.ends_with("\r\x1b[2K"), "the line is cleared: {:?}", listed.stderr);
+
+    let quiet = fleet.on_terminal(&fleet.config, &["--quiet", "inventory"], "", None);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+}
