@@ -2,7 +2,7 @@
 //! as a person at a shell runs it, with stdin and stdout still pipes.
 
 use std::io::{Read as _, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -13,27 +13,29 @@ use super::{Fleet, PASSWORD, PASSWORD_VAR, Run};
 const PATIENCE: Duration = Duration::from_secs(30);
 
 impl Fleet {
-    /// Runs the binary on `config` with `args` on a new terminal, `stdin` piped in, and types
-    /// `reply`'s answer when its prompt shows. `Run::stderr` is what the terminal showed.
+    /// Runs the binary on `config` with `args` on a new terminal, `stdin` piped in (else the
+    /// terminal is stdin too), and types each of `replies`' answers when its prompt shows, in
+    /// turn. `Run::stderr` is what the terminal showed.
     fn on_terminal(
         &self,
         config: &Path,
         args: &[&str],
-        stdin: &str,
-        reply: Option<(&str, &str)>,
+        stdin: Option<&str>,
+        replies: &[(&str, &str)],
     ) -> Run {
         let (pty, pts) = pty_process::blocking::open().unwrap();
-        let mut child = pty_process::blocking::Command::new(env!("CARGO_BIN_EXE_access-tokens"))
+        let command = pty_process::blocking::Command::new(env!("CARGO_BIN_EXE_access-tokens"))
             .arg("--config")
             .arg(config)
             .args(args)
             .env(PASSWORD_VAR, PASSWORD)
             .env_remove("ACCESS_TOKENS_CONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn(pts)
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+            .stdout(Stdio::piped());
+        let command = if stdin.is_some() { command.stdin(Stdio::piped()) } else { command };
+        let mut child = command.spawn(pts).unwrap();
+        if let Some(stdin) = stdin {
+            child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        }
         let mut stdout = child.stdout.take().unwrap();
         let (shown, stdout) = std::thread::scope(|scope| {
             let stdout = scope.spawn(move || {
@@ -52,7 +54,7 @@ impl Fleet {
                     }
                 }
             });
-            let shown = converse(pty, &received, reply);
+            let shown = converse(pty, &received, replies);
             if shown.is_err() {
                 // Else the readers wait for it forever.
                 let _ = child.kill();
@@ -73,12 +75,12 @@ impl Fleet {
     }
 }
 
-/// What the terminal showed until the child left it, `reply`'s answer typed after its prompt,
-/// but only once echo is off: typed earlier, the terminal itself would echo it.
+/// What the terminal showed until the child left it, each of `replies`' answers typed after its
+/// prompt, but only once echo is off: typed earlier, the terminal itself would echo it.
 fn converse(
     pty: &pty_process::blocking::Pty,
     received: &Receiver<Vec<u8>>,
-    reply: Option<(&str, &str)>,
+    replies: &[(&str, &str)],
 ) -> Result<String, String> {
     let deadline = Instant::now() + PATIENCE;
     let text = |shown: &[u8]| String::from_utf8_lossy(shown).into_owned();
@@ -94,9 +96,10 @@ fn converse(
         Err(RecvTimeoutError::Timeout) => Err(format!("stuck at {:?}", text(shown))),
     };
     let mut shown = Vec::new();
-    if let Some((prompt, answer)) = reply {
-        while !text(&shown).contains(prompt) {
-            if !more(&mut shown)? {
+    for (prompt, answer) in replies {
+        let from = shown.len();
+        while !text(&shown[from..]).contains(prompt) {
+            if !more(&mut shown).map_err(|stuck| format!("waiting for {prompt:?}: {stuck}"))? {
                 return Err(format!("no {prompt:?} in {:?}", text(&shown)));
             }
         }
@@ -118,10 +121,11 @@ fn echoes(pty: &pty_process::blocking::Pty) -> bool {
     modes.contains(rustix::termios::LocalModes::ECHO)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prompted_password_is_answered_on_the_terminal_unechoed_while_stdin_is_a_pipe() {
-    let mut fleet = Fleet::start("prompt").await;
-    let leaked = fleet.entuity_values().await.remove(0);
+/// What the binary asks for an Entuity source whose password is `{ prompt }`.
+const PASSWORD_PROMPT: &str = "Entuity password: ";
+
+/// A configuration, in the fleet's directory, of its Entuity server with that source.
+fn prompting_config(fleet: &Fleet) -> PathBuf {
     let config = fleet.path("prompt.toml");
     let url = fleet.entuity.url();
     let text = format!(
@@ -129,17 +133,25 @@ async fn a_prompted_password_is_answered_on_the_terminal_unechoed_while_stdin_is
          password = {{ prompt = \"Entuity password\" }}\n"
     );
     std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompted_password_is_answered_on_the_terminal_unechoed_while_stdin_is_a_pipe() {
+    let mut fleet = Fleet::start("prompt").await;
+    let leaked = fleet.entuity_values().await.remove(0);
+    let config = prompting_config(&fleet);
     let args = ["revoke-leaked", "entuity"];
     let value = format!("{}\n", leaked.expose_secret());
 
-    let unanswered = fleet.on_terminal(&config, &args, &value, Some(("Entuity password: ", "")));
+    let unanswered = fleet.on_terminal(&config, &args, Some(&value), &[(PASSWORD_PROMPT, "")]);
     assert_eq!(unanswered.code, 2, "{:?}", unanswered.stderr);
     let refusal = "source `entuity`, key `password`: nothing was entered";
     assert!(unanswered.stderr.contains(refusal), "{:?}", unanswered.stderr);
     assert_eq!(fleet.entuity.token_count(), 1);
 
-    let answered =
-        fleet.on_terminal(&config, &args, &value, Some(("Entuity password: ", PASSWORD)));
+    let replies = [(PASSWORD_PROMPT, PASSWORD)];
+    let answered = fleet.on_terminal(&config, &args, Some(&value), &replies);
     assert_eq!(answered.code, 0, "{:?}", answered.stderr);
     assert_eq!(answered.stdout, "entuity: revoked 17, and confirmed\n");
     assert_eq!(fleet.entuity.token_count(), 0);
@@ -147,9 +159,22 @@ async fn a_prompted_password_is_answered_on_the_terminal_unechoed_while_stdin_is
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leaked_value_typed_on_the_terminal_is_asked_for_and_not_echoed() {
+    let mut fleet = Fleet::start("typed").await;
+    let leaked = fleet.entuity_values().await.remove(0);
+    let config = prompting_config(&fleet);
+    let replies =
+        [("The leaked value (not shown): ", leaked.expose_secret()), (PASSWORD_PROMPT, PASSWORD)];
+    let typed = fleet.on_terminal(&config, &["revoke-leaked", "entuity"], None, &replies);
+    assert_eq!(typed.code, 0, "{:?}", typed.stderr);
+    assert_eq!(typed.stdout, "entuity: revoked 17, and confirmed\n");
+    assert_eq!(fleet.entuity.token_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_shows_on_a_terminal_and_never_on_stdout() {
     let fleet = Fleet::start("progress").await;
-    let listed = fleet.on_terminal(&fleet.config, &["--json", "inventory"], "", None);
+    let listed = fleet.on_terminal(&fleet.config, &["--json", "inventory"], Some(""), &[]);
     assert_eq!(listed.code, 0, "{:?}", listed.stderr);
     assert_eq!(listed.json()["records"].as_array().unwrap().len(), 5);
     for shown in ["] listing bamboo…", "[5/5] ", " tokens"] {
@@ -157,6 +182,6 @@ async fn progress_shows_on_a_terminal_and_never_on_stdout() {
     }
     assert!(listed.stderr.ends_with("\r\x1b[2K"), "the line is cleared: {:?}", listed.stderr);
 
-    let quiet = fleet.on_terminal(&fleet.config, &["--quiet", "inventory"], "", None);
+    let quiet = fleet.on_terminal(&fleet.config, &["--quiet", "inventory"], Some(""), &[]);
     assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
 }

@@ -86,8 +86,9 @@ pub enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Revokes the token whose value is read from stdin (or a file), found by constant-time
-    /// comparison, and confirms it. Magpie lists no values: it prints the candidates.
+    /// Revokes the token whose value is read from stdin (asked without echo on a terminal) or a
+    /// file, found by constant-time comparison, and confirms it. Magpie lists no values: it
+    /// prints the candidates.
     RevokeLeaked {
         /// The source to search.
         source: String,

@@ -1,6 +1,6 @@
 //! The commands across sources: `inventory`, `audit`, `rotate` and `revoke-leaked`.
 
-use std::io::Read as _;
+use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -174,11 +174,15 @@ pub async fn revoke_leaked(
     }
 }
 
-/// The leaked value: the file's, or stdin's, without its trailing newline.
+/// The leaked value: the file's, or stdin's, without its trailing newline. Asked without echo
+/// when stdin is a terminal: shown again, it would be in the scrollback and on the screen.
 fn read_value(file: Option<&Path>) -> Result<Secret, Failure> {
     let mut value = String::new();
     let read = match file {
         Some(path) => std::fs::read_to_string(path).map(|text| value = text),
+        None if std::io::stdin().is_terminal() => {
+            rpassword::prompt_password("The leaked value (not shown): ").map(|text| value = text)
+        }
         None => std::io::stdin().read_to_string(&mut value).map(drop),
     };
     read.map_err(|error| Failure::config(format!("cannot read the leaked value: {error}")))?;
