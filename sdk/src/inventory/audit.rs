@@ -134,6 +134,18 @@ pub enum Severity {
     Critical,
 }
 
+/// `low`, `medium`, `high` or `critical`, as it is serialized.
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        })
+    }
+}
+
 /// One rule one token (or one account) breaks, borrowing the inventory's record.
 ///
 /// Its sentence is written when it is shown ([`Display`](std::fmt::Display), [`message`](Self::message),
@@ -543,6 +555,13 @@ mod tests {
 
     fn now() -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(NOW.unsigned_abs())
+    }
+
+    #[test]
+    fn a_severity_is_shown_as_it_is_serialized() {
+        for severity in [Severity::Low, Severity::Medium, Severity::High, Severity::Critical] {
+            assert_eq!(json!(severity), json!(severity.to_string()));
+        }
     }
 
     fn listing(tokens: Tokens) -> Listing {

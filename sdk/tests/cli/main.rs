@@ -200,14 +200,21 @@ session_cookie = {{ file = "{dir}/cookie" }}
     }
 }
 
-/// Runs the binary on `config` with `args`, `stdin` piped in.
-fn binary(config: &Path, args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_access-tokens"))
+/// The binary on `config` with `args`, and the fleet's password in the environment.
+fn command(config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_access-tokens"));
+    command
         .arg("--config")
         .arg(config)
         .args(args)
         .env(PASSWORD_VAR, PASSWORD)
-        .env_remove("ACCESS_TOKENS_CONFIG")
+        .env_remove("ACCESS_TOKENS_CONFIG");
+    command
+}
+
+/// Runs the binary on `config` with `args`, `stdin` piped in.
+fn binary(config: &Path, args: &[&str], stdin: &str) -> Run {
+    let mut child = command(config, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -401,6 +408,8 @@ async fn audit_exits_1_on_findings_at_the_chosen_severity() {
     let low = fleet.run(&["audit", "--fail-on", "low"]);
     assert_eq!(low.code, 1, "{}", low.stdout);
     assert!(low.stdout.contains("may change state and has no recorded use"), "{}", low.stdout);
+    let finding = low.stdout.lines().find(|line| line.contains("may change state")).unwrap();
+    assert!(finding.starts_with("low "), "{}", low.stdout);
     assert_eq!(fleet.run(&["audit"]).code, 0, "no medium finding");
     assert_eq!(fleet.run(&["audit", "--fail-on", "never"]).code, 0);
     // Flags tighten the configuration's policy: the service account's two tokens are one too many.

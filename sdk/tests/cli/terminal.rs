@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 
-use super::{Fleet, PASSWORD, PASSWORD_VAR, Run};
+use super::{Fleet, PASSWORD, Run, command};
 
 /// Long enough for any run here; a run that waits longer is stuck on the terminal.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -24,13 +24,8 @@ impl Fleet {
         replies: &[(&str, &str)],
     ) -> Run {
         let (pty, pts) = pty_process::blocking::open().unwrap();
-        let command = pty_process::blocking::Command::new(env!("CARGO_BIN_EXE_access-tokens"))
-            .arg("--config")
-            .arg(config)
-            .args(args)
-            .env(PASSWORD_VAR, PASSWORD)
-            .env_remove("ACCESS_TOKENS_CONFIG")
-            .stdout(Stdio::piped());
+        let command =
+            pty_process::blocking::Command::from(command(config, args)).stdout(Stdio::piped());
         let command = if stdin.is_some() { command.stdin(Stdio::piped()) } else { command };
         let mut child = command.spawn(pts).unwrap();
         if let Some(stdin) = stdin {

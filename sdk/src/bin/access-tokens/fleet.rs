@@ -55,7 +55,7 @@ pub fn print_audit(listed: &Listed, audit: &Audit<'_>, out: Out) -> Result<(), F
             .iter()
             .map(|finding| {
                 vec![
-                    format!("{:?}", finding.severity).to_lowercase(),
+                    finding.severity.to_string(),
                     finding.token.source().to_owned(),
                     finding.message(),
                 ]
