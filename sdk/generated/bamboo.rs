@@ -208,6 +208,7 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
     ) -> Result<::std::vec::Vec<types::Token>, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -216,6 +217,7 @@ Sends a `GET` request to `/rest/agent-config/1.0/tokens/`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -250,7 +252,7 @@ Arguments:
     ) -> Result<types::Token, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent-config/1.0/tokens/", self.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
             #[allow(unused_mut)]
@@ -302,7 +304,7 @@ Arguments:
                 "{}/rest/agent-config/1.0/tokens/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& token_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
             #[allow(unused_mut)]
@@ -341,6 +343,7 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
     ) -> Result<::std::vec::Vec<types::Token>, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent/1.0/tokens/", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -349,6 +352,7 @@ Sends a `GET` request to `/rest/agent/1.0/tokens/`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -383,7 +387,7 @@ Arguments:
     ) -> Result<types::Token, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/rest/agent/1.0/tokens", self.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
             #[allow(unused_mut)]
@@ -433,7 +437,7 @@ Arguments:
                 "{}/rest/agent/1.0/tokens/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& token_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
             header_map
                 .append("X-Atlassian-Token", x_atlassian_token.to_string().try_into()?);
             #[allow(unused_mut)]
@@ -466,3 +470,31 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation, by the document's `operationId`, and whether a call of it may be
+/// repeated (GET, HEAD, PUT and DELETE, unless the document marks it `x-never-retry`).
+pub const OPERATIONS: &[crate::execute::Operation] = &[
+    crate::execute::Operation {
+        id: "list_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "update_token",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "list_tokens_before_1_5",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_token_before_1_5",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "update_token_before_1_5",
+        repeatable: true,
+    },
+];

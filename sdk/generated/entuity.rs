@@ -332,6 +332,7 @@ not describe.
     ) -> Result<types::AccessTokenList, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/accessTokens", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -341,6 +342,7 @@ not describe.
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("media", &media))
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -380,6 +382,7 @@ not describe.
     ) -> Result<types::AccessToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/accessTokens", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -390,6 +393,7 @@ not describe.
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("media", &media))
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -426,6 +430,7 @@ not describe.
                 "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
                 token_id.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -435,6 +440,7 @@ not describe.
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .query(&progenitor_client::QueryParam::new("media", &media))
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -476,6 +482,7 @@ not describe.
                 "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
                 token_id.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -486,6 +493,7 @@ not describe.
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("media", &media))
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -524,11 +532,13 @@ not describe.
                 "{}/accessTokens/{}", self.baseurl, crate ::checks::encode_path_segment(&
                 token_id.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
                 .delete(url)
                 .query(&progenitor_client::QueryParam::new("media", &media))
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -549,3 +559,27 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation, by the document's `operationId`, and whether a call of it may be
+/// repeated (GET, HEAD, PUT and DELETE, unless the document marks it `x-never-retry`).
+pub const OPERATIONS: &[crate::execute::Operation] = &[
+    crate::execute::Operation {
+        id: "list_access_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_access_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "get_access_token",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "update_access_token",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "delete_access_token",
+        repeatable: true,
+    },
+];

@@ -208,6 +208,7 @@ Sends a `GET` request to `/api/createApiToken`
     ) -> Result<types::NewApiToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/createApiToken", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -216,6 +217,7 @@ Sends a `GET` request to `/api/createApiToken`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -242,6 +244,7 @@ Sends a `GET` request to `/api/getApiTokens`
     ) -> Result<::std::vec::Vec<types::ApiToken>, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/getApiTokens", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -250,6 +253,7 @@ Sends a `GET` request to `/api/getApiTokens`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -277,8 +281,9 @@ Sends a `GET` request to `/api/revokeApiToken`
     pub async fn revoke_api_token<'a>(&'a self) -> Result<(), crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/revokeApiToken", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = self.client.get(url).build()?;
+            let mut request = self.client.get(url).headers(header_map).build()?;
             Ok(request)
         });
         crate::execute::empty(
@@ -304,6 +309,7 @@ Sends a `GET` request to `/api/token`
     ) -> Result<::std::vec::Vec<types::ApiToken>, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -312,6 +318,7 @@ Sends a `GET` request to `/api/token`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -336,6 +343,7 @@ Sends a `POST` request to `/api/token`
     pub async fn create_token<'a>(&'a self) -> Result<types::NewApiToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -344,6 +352,7 @@ Sends a `POST` request to `/api/token`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -370,8 +379,9 @@ Sends a `DELETE` request to `/api/token`
     pub async fn revoke_token<'a>(&'a self) -> Result<(), crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/token", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = self.client.delete(url).build()?;
+            let mut request = self.client.delete(url).headers(header_map).build()?;
             Ok(request)
         });
         crate::execute::empty(
@@ -398,6 +408,7 @@ Sends a `POST` request to `/api/authenticate/userpass`
     ) -> Result<types::AuthenticatedToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/authenticate/userpass", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -407,6 +418,7 @@ Sends a `POST` request to `/api/authenticate/userpass`
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .form_urlencoded(&body)?
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -437,6 +449,7 @@ Sends a `POST` request to `/api/authenticate/ldap`
     ) -> Result<types::AuthenticatedToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/api/authenticate/ldap", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -446,6 +459,7 @@ Sends a `POST` request to `/api/authenticate/ldap`
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .form_urlencoded(&body)?
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -483,6 +497,7 @@ Arguments:
                 "{}/api/authenticate/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& provider.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -492,6 +507,7 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -512,3 +528,43 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation, by the document's `operationId`, and whether a call of it may be
+/// repeated (GET, HEAD, PUT and DELETE, unless the document marks it `x-never-retry`).
+pub const OPERATIONS: &[crate::execute::Operation] = &[
+    crate::execute::Operation {
+        id: "create_api_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "get_api_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "revoke_api_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "list_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "revoke_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "authenticate_userpass",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "authenticate_ldap",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "authenticate_provider",
+        repeatable: false,
+    },
+];

@@ -242,6 +242,7 @@ Sends a `POST` request to `/login`
     ) -> Result<types::SessionToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/login", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -251,6 +252,7 @@ Sends a `POST` request to `/login`
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -277,6 +279,7 @@ Sends a `GET` request to `/version`
     pub async fn get_version<'a>(&'a self) -> Result<types::Version, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/version", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -285,6 +288,7 @@ Sends a `GET` request to `/version`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -311,6 +315,7 @@ Sends a `GET` request to `/access-token`
     ) -> Result<::std::vec::Vec<types::AccessToken>, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/access-token", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -319,6 +324,7 @@ Sends a `GET` request to `/access-token`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -348,6 +354,7 @@ Sends a `POST` request to `/access-token`
     ) -> Result<types::NewAccessToken, crate::Error> {
         let request = crate::Secret::exposed_while(|| -> crate::execute::Built {
             let url = format!("{}/access-token", self.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -356,6 +363,7 @@ Sends a `POST` request to `/access-token`
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -394,8 +402,9 @@ Arguments:
                 ::checks::encode_path_segment(& token_id.to_string()), crate
                 ::checks::encode_path_segment(& disabled.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = self.client.put(url).build()?;
+            let mut request = self.client.put(url).headers(header_map).build()?;
             Ok(request)
         });
         crate::execute::empty(
@@ -432,6 +441,7 @@ Arguments:
                 "{}/access-token/{}/description", self.baseurl, crate
                 ::checks::encode_path_segment(& token_id.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -441,6 +451,7 @@ Arguments:
                     ::reqwest::header::HeaderValue::from_static("text/plain"),
                 )
                 .body(body)
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -477,8 +488,9 @@ Arguments:
                 "{}/access-token/{}", self.baseurl, crate ::checks::encode_path_segment(&
                 token_id.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
-            let mut request = self.client.delete(url).build()?;
+            let mut request = self.client.delete(url).headers(header_map).build()?;
             Ok(request)
         });
         crate::execute::empty(
@@ -510,6 +522,7 @@ Arguments:
                 "{}/access-token/user/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& user_name.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -518,6 +531,7 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -552,6 +566,7 @@ Arguments:
                 "{}/access-token/user/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& user_name.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -560,6 +575,7 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -596,6 +612,7 @@ Arguments:
                 "{}/access-token/rotate/{}", self.baseurl, crate
                 ::checks::encode_path_segment(& user_name.to_string()),
             );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             #[allow(unused_mut)]
             let mut request = self
                 .client
@@ -604,6 +621,7 @@ Arguments:
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .headers(header_map)
                 .build()?;
             Ok(request)
         });
@@ -624,3 +642,47 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation, by the document's `operationId`, and whether a call of it may be
+/// repeated (GET, HEAD, PUT and DELETE, unless the document marks it `x-never-retry`).
+pub const OPERATIONS: &[crate::execute::Operation] = &[
+    crate::execute::Operation {
+        id: "login",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "get_version",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "list_access_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_access_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "set_access_token_status",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "set_access_token_description",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "delete_access_token",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "list_service_account_access_tokens",
+        repeatable: true,
+    },
+    crate::execute::Operation {
+        id: "create_service_account_access_token",
+        repeatable: false,
+    },
+    crate::execute::Operation {
+        id: "rotate_service_account_access_tokens",
+        repeatable: false,
+    },
+];

@@ -37,7 +37,7 @@ pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, New
 
 /// The client progenitor generates from `openapi/entuity.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the credentials.
-#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations)]
+#[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations, unused_mut)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));
 }

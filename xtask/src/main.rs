@@ -2,8 +2,10 @@
 //! `cargo xtask check` fails when a snapshot is stale, a document cannot be generated, or the
 //! OpenAPI linter (Redocly CLI, pinned in `package.json`) finds an error in a document.
 
+#[path = "../../sdk/apis.rs"]
+mod apis;
 mod bench;
-#[path = "../../sdk/codegen.rs"]
+#[path = "../../sdk/codegen/mod.rs"]
 mod codegen;
 
 use std::path::{Path, PathBuf};
@@ -55,15 +57,15 @@ fn sdk_dir() -> PathBuf {
 }
 
 fn snapshot_path(api: &str) -> PathBuf {
-    sdk_dir().join(format!("generated/{api}.rs"))
+    sdk_dir().join(apis::snapshot_path(api))
 }
 
 /// The code each document generates, by API name.
 fn generated() -> Result<Vec<(&'static str, String)>, String> {
-    codegen::APIS
+    apis::APIS
         .iter()
         .map(|&api| {
-            let document = codegen::document_path(api);
+            let document = apis::document_path(api);
             codegen::generate(&sdk_dir().join(&document), &document)
                 .map(|code| (api, code))
                 .map_err(|reason| format!("{document}: {reason}"))
@@ -93,7 +95,7 @@ fn check_snapshots() -> Result<(), String> {
         }
     }
     if stale.is_empty() {
-        println!("snapshots match the documents ({} APIs)", codegen::APIS.len());
+        println!("snapshots match the documents ({} APIs)", apis::APIS.len());
         Ok(())
     } else {
         Err(format!(
@@ -153,10 +155,19 @@ mod tests {
         }
     }
 
-    /// Both published packages carry the licence texts their manifests declare.
+    /// Both published libraries carry the licence texts their manifests declare, and the SDK
+    /// what its build script reads: the documents, the generator and the snapshots it compiles
+    /// without the `codegen` feature.
     #[test]
-    fn both_packages_ship_the_licence_texts() {
-        for package in ["access-tokens", "access-tokens-runtime"] {
+    fn the_published_packages_ship_what_they_build_from() {
+        let sdk_files: Vec<String> = ["apis.rs", "codegen/mod.rs", "build.rs"]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(super::apis::APIS.iter().map(|api| super::apis::snapshot_path(api)))
+            .chain(super::apis::APIS.iter().map(|api| super::apis::document_path(api)))
+            .collect();
+        for (package, needed) in [("access-tokens", &sdk_files[..]), ("access-tokens-runtime", &[])]
+        {
             let output = std::process::Command::new(env!("CARGO"))
                 .current_dir(super::workspace_dir())
                 .args(["package", "--list", "--allow-dirty", "--quiet", "-p", package])
@@ -164,8 +175,15 @@ mod tests {
                 .unwrap();
             assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
             let files = String::from_utf8(output.stdout).unwrap();
-            for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
-                assert!(files.lines().any(|file| file == licence), "{package}: {files}");
+            for file in ["LICENSE-MIT", "LICENSE-APACHE"]
+                .iter()
+                .copied()
+                .chain(needed.iter().map(String::as_str))
+            {
+                assert!(
+                    files.lines().any(|listed| listed == file),
+                    "{package} lacks {file}: {files}"
+                );
             }
         }
     }
