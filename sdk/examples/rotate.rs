@@ -8,9 +8,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use access_tokens::rotation::{self, FileSink, InsightCreate, Server, State, Target};
+use access_tokens::rotation::{self, FileSink, Rotate, State};
 use access_tokens::testing::{BambooFixture, EntuityFixture, Fault, InsightFixture, MagpieFixture};
-use access_tokens::{Secret, bamboo, entuity, insight};
+use access_tokens::{Secret, bamboo, entuity, insight, magpie};
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -42,29 +42,23 @@ async fn rotate_all(directory: &Path, out: &mut impl Write) -> Result {
     entuity.client.create_token(&guy2).await?;
 
     writeln!(out, "== Rotations")?;
+    let ci = magpie::RotationTarget::service_account(magpie.admin.clone(), "ci@example.com");
+    rotate("magpie-ci", &ci, directory, out).await?;
+    let ada = magpie::RotationTarget::personal(magpie.client.clone());
+    rotate("magpie-ada", &ada, directory, out).await?;
     let deploy = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
+    let deploy = bamboo::RotationTarget::new(bamboo.client.clone(), deploy);
+    rotate("bamboo-deploy", &deploy, directory, out).await?;
+    let dashboards = entuity::RotationTarget::new(entuity.client.clone(), guy2);
+    rotate("entuity-guy2", &dashboards, directory, out).await?;
     let ada = insight::Credentials::password("ada", "pw");
-    let builder = insight::Client::builder(&insight.url);
-    let targets = [
-        ("magpie-ci", Target::magpie_service_account(&magpie.admin, "ci@example.com")),
-        ("magpie-ada", Target::magpie_personal(&magpie.client)),
-        ("bamboo-deploy", Target::Bamboo { client: &bamboo.client, token: &deploy }),
-        ("entuity-guy2", Target::Entuity { client: &entuity.client, token: &guy2 }),
-        (
-            "insight-ada",
-            Target::Insight { create: InsightCreate::Credentials(&ada), builder: &builder },
-        ),
-    ];
-    for (name, target) in &targets {
-        let report = rotation::rotate(target, &FileSink::new(directory.join(name))).await;
-        writeln!(out, "{name}: {report}")?;
-    }
+    let ada = insight::RotationTarget::by_credentials(insight::Client::builder(&insight.url), ada);
+    rotate("insight-ada", &ada, directory, out).await?;
 
     writeln!(out, "== A rotation that stops part-way, run again")?;
     // The old token's deletion fails (calls: create, check, list, delete); the new one is
     // already the file's, and stays pending until the rotation finishes.
     entuity.server.inject_at(4, Fault::Status(500));
-    let dashboards = Target::Entuity { client: &entuity.client, token: &guy2 };
     let sink = FileSink::new(directory.join("entuity-guy2"));
     let first = rotation::rotate(&dashboards, &sink).await;
     writeln!(out, "first run: {first}")?;
@@ -78,7 +72,19 @@ async fn rotate_all(directory: &Path, out: &mut impl Write) -> Result {
     let leaked =
         entuity.client.create_token(&entuity::NewAccessToken::for_user_name("guy2")).await?;
     let value: Secret = leaked.token_value;
-    let found = rotation::revoke_leaked(Server::Entuity(&entuity.client), &value).await?;
+    let found = rotation::revoke_leaked(&entuity.client, &value).await?;
     writeln!(out, "{found:?}")?;
+    Ok(())
+}
+
+/// Rotates `target` into the file `name` in `directory`, and writes the report.
+async fn rotate(
+    name: &str,
+    target: &impl Rotate,
+    directory: &Path,
+    out: &mut impl Write,
+) -> Result {
+    let report = rotation::rotate(target, &FileSink::new(directory.join(name))).await;
+    writeln!(out, "{name}: {report}")?;
     Ok(())
 }

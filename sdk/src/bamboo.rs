@@ -19,17 +19,22 @@
 //! # }
 //! ```
 
+mod inventory;
+mod rotation;
+
 use progenitor_client::ClientInfo;
 
-use crate::builder::BuilderCore;
 use crate::checks;
 use crate::{Error, Secret};
+use access_tokens_runtime::builder::BuilderCore;
 
 use generated::types::XsrfCheck;
 pub use generated::types::{NewToken, Token};
+pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/bamboo.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the credentials.
+// progenitor declares every operation's header map mutable, for header parameters.
 #[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations, unused_mut)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/bamboo.rs"));

@@ -23,20 +23,25 @@
 //! # }
 //! ```
 
+mod inventory;
+mod rotation;
+
 use std::time::SystemTime;
 
 use progenitor_client::ClientInfo;
 
-use crate::builder::BuilderCore;
 use crate::checks;
-use crate::time;
 use crate::{Error, Expiry, Secret};
+use access_tokens_runtime::builder::BuilderCore;
+use access_tokens_runtime::time;
 
 use generated::types::Media;
 pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, NewAccessToken};
+pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/entuity.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the credentials.
+// progenitor declares every operation's header map mutable, for header parameters.
 #[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations, unused_mut)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/entuity.rs"));

@@ -28,22 +28,28 @@
 //! # }
 //! ```
 
+mod inventory;
+mod rotation;
+
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use progenitor_client::ClientInfo;
 use reqwest::header::{COOKIE, HeaderName};
 
-use crate::builder::BuilderCore;
 use crate::checks;
-use crate::renewal::{Renew, Renewing, Repeat};
-use crate::time;
+use crate::renewal::{Renew, Renewing};
 use crate::{Error, Expiry, Secret};
+use access_tokens_runtime::builder::BuilderCore;
+use access_tokens_runtime::execute::Operation;
+use access_tokens_runtime::time;
 
 pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
+pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/insight.yaml`, for calls the facade does not
 /// wrap.
+// progenitor declares every operation's header map mutable, for header parameters.
 #[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations, unused_mut)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/insight.rs"));
@@ -328,6 +334,7 @@ struct Reauthenticate {
 
 impl Renew for Reauthenticate {
     type Credential = Token;
+    const OPERATIONS: &'static [Operation] = generated::OPERATIONS;
 
     async fn renew(&self) -> Result<Token, Error> {
         self.builder.token(self.builder.authenticate(self.credentials.clone()).await?.token)
@@ -386,10 +393,10 @@ impl Client {
         let token = &self.shared.token;
         match self.shared.generation {
             ApiGeneration::Reference => {
-                token.call(Repeat::Yes, |t| async move { t.api.list_tokens().await }).await
+                token.call(|t| async move { t.api.list_tokens().await }).await
             }
             ApiGeneration::UserGuide => {
-                token.call(Repeat::Yes, |t| async move { t.api.get_api_tokens().await }).await
+                token.call(|t| async move { t.api.get_api_tokens().await }).await
             }
         }
     }

@@ -105,29 +105,16 @@
 //! [progenitor]: https://docs.rs/progenitor
 
 #![warn(missing_docs)]
-// Helpers shared by some vendors go unused when those vendors' features are off, and a match
-// over the vendors has one arm, whose patterns are then irrefutable (or a catch-all arm
-// unreachable); with every vendor on (the
-// default, and CI's lint) all of these are still errors.
-#![cfg_attr(
-    not(all(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight")),
-    allow(
-        dead_code,
-        unused_imports,
-        unused_macros,
-        unused_variables,
-        irrefutable_let_patterns,
-        unreachable_patterns
-    )
-)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod macros;
-
 // The vendor-independent code is the crate `access-tokens-runtime`, so that a document edit,
-// which regenerates and recompiles this crate, does not recompile it. The generated code and
-// the vendor modules name it by these paths.
-use access_tokens_runtime::{builder, checks, execute, http_client, time};
+// which regenerates and recompiles this crate, does not recompile it. The generated code
+// names these two of its modules as the crate's own (`crate::execute`, `crate::checks`).
+#[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
+use access_tokens_runtime::{checks, execute};
+
+#[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
+mod macros;
 
 #[cfg(feature = "bamboo")]
 #[cfg_attr(docsrs, doc(cfg(feature = "bamboo")))]

@@ -78,7 +78,7 @@ macro_rules! http_settings {
         /// header or credential. Default: the environment's `HTTPS_PROXY` (for `https`) or
         /// `HTTP_PROXY` (for `http`), or `ALL_PROXY`, except for the hosts `NO_PROXY` lists.
         pub fn proxy(mut self, url: impl Into<String>) -> Self {
-            self.core.http_mut().proxy = crate::http_client::Proxy::Url(url.into());
+            self.core.http_mut().proxy = access_tokens_runtime::http_client::Proxy::Url(url.into());
             self
         }
 
@@ -97,7 +97,7 @@ macro_rules! http_settings {
 
         /// Sends every request directly, whatever the environment's proxy variables say.
         pub fn no_proxy(mut self) -> Self {
-            self.core.http_mut().proxy = crate::http_client::Proxy::None;
+            self.core.http_mut().proxy = access_tokens_runtime::http_client::Proxy::None;
             self
         }
 
@@ -113,7 +113,7 @@ macro_rules! http_settings {
             key: crate::PrivateKeyDer<'static>,
         ) -> Self {
             self.core.http_mut().client_certificate =
-                Some(crate::http_client::ClientCertificate { chain, key });
+                Some(access_tokens_runtime::http_client::ClientCertificate { chain, key });
             self
         }
     };

@@ -23,21 +23,27 @@
 //! # }
 //! ```
 
+mod inventory;
+mod rotation;
+
 use std::future::Future;
 use std::sync::Arc;
 
 use progenitor_client::ClientInfo;
 use reqwest::header::{AUTHORIZATION, COOKIE};
 
-use crate::builder::BuilderCore;
 use crate::checks;
-use crate::renewal::{Renew, Renewing, Repeat};
+use crate::renewal::{Renew, Renewing};
 use crate::{Error, InvalidReason, Secret};
+use access_tokens_runtime::builder::BuilderCore;
+use access_tokens_runtime::execute::Operation;
 
 pub use generated::types::{AccessToken, NewAccessToken};
+pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/magpie.yaml`, for calls the facade does not
 /// wrap. [`Client::generated`] gives one that already carries the session.
+// progenitor declares every operation's header map mutable, for header parameters.
 #[allow(clippy::all, clippy::pedantic, missing_docs, missing_debug_implementations, unused_mut)]
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/magpie.rs"));
@@ -249,6 +255,7 @@ struct Relogin {
 
 impl Renew for Relogin {
     type Credential = Session;
+    const OPERATIONS: &'static [Operation] = generated::OPERATIONS;
 
     async fn renew(&self) -> Result<Session, Error> {
         self.builder.log_in(self.login.clone()).await
@@ -267,12 +274,12 @@ impl Client {
     }
 
     /// Makes `call` on the current session, logging in again on a 401 ([`Renewing::call`]).
-    fn call<T, F, Fut>(&self, repeat: Repeat, call: F) -> impl Future<Output = Result<T, Error>>
+    fn call<T, F, Fut>(&self, call: F) -> impl Future<Output = Result<T, Error>>
     where
         F: Fn(Arc<Session>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        self.shared.session.call(repeat, call)
+        self.shared.session.call(call)
     }
 
     crate::macros::connection_readings!(current().api);
@@ -318,7 +325,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn version(&self) -> Result<serde_json::Value, Error> {
-        let version = self.call(Repeat::Yes, |s| async move { s.api.get_version().await }).await?;
+        let version = self.call(|s| async move { s.api.get_version().await }).await?;
         Ok(version.0)
     }
 
@@ -337,7 +344,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn list_tokens(&self) -> Result<Vec<AccessToken>, Error> {
-        self.call(Repeat::Yes, |s| async move { s.api.list_access_tokens().await }).await
+        self.call(|s| async move { s.api.list_access_tokens().await }).await
     }
 
     /// Creates an access token for yourself. Its value is in the result and nowhere else ever
@@ -357,7 +364,7 @@ impl Client {
     /// # }
     /// ```
     pub async fn create_token(&self) -> Result<NewAccessToken, Error> {
-        self.call(Repeat::No, |s| async move { s.api.create_access_token().await }).await
+        self.call(|s| async move { s.api.create_access_token().await }).await
     }
 
     /// Disables a token by id; it stops working until enabled again.
@@ -400,7 +407,7 @@ impl Client {
         let set = |s: Arc<Session>| async move {
             s.api.set_access_token_status(token_id, disabled).await
         };
-        self.call(Repeat::Yes, set).await
+        self.call(set).await
     }
 
     /// Replaces a token's description; sent as plain text.
@@ -427,7 +434,7 @@ impl Client {
             let description = description.clone();
             async move { s.api.set_access_token_description(token_id, description).await }
         };
-        self.call(Repeat::Yes, set).await
+        self.call(set).await
     }
 
     /// Deletes a token by id.
@@ -445,7 +452,7 @@ impl Client {
     /// ```
     pub async fn delete(&self, token_id: &str) -> Result<(), Error> {
         let token_id = checks::path_segment("token_id", token_id)?;
-        self.call(Repeat::Yes, |s| async move { s.api.delete_access_token(token_id).await }).await
+        self.call(|s| async move { s.api.delete_access_token(token_id).await }).await
     }
 
     /// The tokens of a service account (organization administrators only). Enable, disable,
@@ -494,7 +501,7 @@ impl ServiceAccount<'_> {
         let list = |s: Arc<Session>| async move {
             s.api.list_service_account_access_tokens(user_name).await
         };
-        self.client.call(Repeat::Yes, list).await
+        self.client.call(list).await
     }
 
     /// Creates a token for the service account; its value is shown only in the result.
@@ -515,7 +522,7 @@ impl ServiceAccount<'_> {
         let create = |s: Arc<Session>| async move {
             s.api.create_service_account_access_token(user_name).await
         };
-        self.client.call(Repeat::No, create).await
+        self.client.call(create).await
     }
 
     /// Deletes all of the service account's tokens and creates one new one, whose value is
@@ -542,7 +549,7 @@ impl ServiceAccount<'_> {
         let rotate = |s: Arc<Session>| async move {
             s.api.rotate_service_account_access_tokens(user_name).await
         };
-        self.client.call(Repeat::No, rotate).await
+        self.client.call(rotate).await
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
+use access_tokens_runtime::execute::Operation;
 use reqwest::StatusCode;
 
 use crate::Error;
@@ -12,17 +13,12 @@ pub(crate) trait Renew {
     /// What calls go out with.
     type Credential;
 
+    /// The vendor's operations, and whether a call of each may be repeated, as its document
+    /// says (the generated `OPERATIONS`).
+    const OPERATIONS: &'static [Operation];
+
     /// A new credential, from what the client was first made with.
     fn renew(&self) -> impl Future<Output = Result<Self::Credential, Error>> + Send;
-}
-
-/// Whether a call answered 401 is made again with a renewed credential.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Repeat {
-    /// It cannot double an effect: a read, or a change or delete of one id.
-    Yes,
-    /// It creates something.
-    No,
 }
 
 /// The credential calls go out with now, and how to renew it (`None`: never, as for a bare
@@ -45,9 +41,10 @@ impl<R: Renew> Renewing<R> {
         self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// Makes `call` with the current credential; on a 401, renews it (if it can) and, if
-    /// `repeat` says so, makes the call once more with the new one.
-    pub(crate) async fn call<T, F, Fut>(&self, repeat: Repeat, call: F) -> Result<T, Error>
+    /// Makes `call` with the current credential; on a 401, renews it (if it can) and, if the
+    /// operation answered 401 may be repeated (it cannot double an effect: a read, or a change
+    /// or delete of one id, but no create), makes the call once more with the new one.
+    pub(crate) async fn call<T, F, Fut>(&self, call: F) -> Result<T, Error>
     where
         F: Fn(Arc<R::Credential>) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
@@ -60,10 +57,10 @@ impl<R: Renew> Renewing<R> {
             Err(error) if error.status() == Some(StatusCode::UNAUTHORIZED) => {
                 Box::pin(async move {
                     self.renew(renewer, &credential).await?;
-                    match repeat {
-                        Repeat::Yes => call(self.current()).await,
-                        Repeat::No => Err(error),
-                    }
+                    let repeatable = R::OPERATIONS
+                        .iter()
+                        .any(|op| Some(op.id) == error.operation() && op.repeatable);
+                    if repeatable { call(self.current()).await } else { Err(error) }
                 })
                 .await
             }

@@ -222,3 +222,14 @@ async fn hostile_responses_give_typed_errors_and_keep_bodies() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_serialized_token_list_is_not_read_back_with_its_values_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(any()).respond_with(Op::List.success()).mount(&server).await;
+    let tokens = client_for(&server).list_tokens().await.unwrap();
+    let serialized = serde_json::to_string(&tokens).unwrap();
+    assert!(serialized.contains(r#""tokenValue":"[REDACTED]""#), "{serialized}");
+    let error = serde_json::from_str::<Vec<access_tokens::entuity::AccessToken>>(&serialized);
+    assert!(error.unwrap_err().to_string().starts_with("a redacted secret"));
+}

@@ -155,7 +155,7 @@ mod tests {
         }
     }
 
-    /// Both published libraries carry the licence texts their manifests declare, and the SDK
+    /// The published packages carry the licence texts their manifests declare, and the SDK
     /// what its build script reads: the documents, the generator and the snapshots it compiles
     /// without the `codegen` feature.
     #[test]

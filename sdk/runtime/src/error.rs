@@ -119,6 +119,19 @@ impl Error {
         }
     }
 
+    /// The operation that failed, named as in the vendor's OpenAPI document; `None` for what
+    /// failed before any operation (an argument, TLS).
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Transport { operation, .. }
+            | Self::UnusableCredential { operation, .. }
+            | Self::Api { operation, .. }
+            | Self::ResponseTooLarge { operation, .. }
+            | Self::Decode { operation, .. } => Some(operation),
+            Self::InvalidInput { .. } | Self::Tls { .. } => None,
+        }
+    }
+
     /// The response body, when the server sent one. Treat it as a secret.
     pub fn body(&self) -> Option<&RawBody> {
         match self {

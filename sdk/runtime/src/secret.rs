@@ -105,9 +105,17 @@ impl Serialize for Secret {
     }
 }
 
+/// Refuses [`REDACTED`]: it is what a secret serializes as without its value, so reading it
+/// back would give a "secret" whose value is the marker, silently.
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::new)
+        let value = String::deserialize(deserializer)?;
+        if value == REDACTED {
+            return Err(serde::de::Error::custom(
+                "a redacted secret: it was serialized without its value (see Secret::exposed_while)",
+            ));
+        }
+        Ok(Self::new(value))
     }
 }
 
@@ -200,6 +208,16 @@ mod tests {
         let panicked = std::panic::catch_unwind(|| Secret::exposed_while(|| panic!("inside")));
         assert!(panicked.is_err());
         assert_eq!(serde_json::to_string(&secret).unwrap(), r#""[REDACTED]""#);
+    }
+
+    #[test]
+    fn a_redacted_secret_is_not_read_back_as_one() {
+        let serialized = serde_json::to_string(&vec![Secret::new("t0k3n")]).unwrap();
+        let error = serde_json::from_str::<Vec<Secret>>(&serialized).unwrap_err();
+        assert!(error.to_string().starts_with("a redacted secret"), "{error}");
+        let exposed = Secret::exposed_while(|| serde_json::to_string(&Secret::new("t0k3n")));
+        let back: Secret = serde_json::from_str(&exposed.unwrap()).unwrap();
+        assert_eq!(back.expose_secret(), "t0k3n");
     }
 
     #[test]

@@ -36,7 +36,9 @@
 mod audit;
 mod moment;
 mod record;
+mod vendor;
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::StreamExt as _;
@@ -44,77 +46,27 @@ use serde::{Serialize, Serializer};
 
 pub use audit::{Audit, Finding, Findings, Policy, Rule, Severity};
 pub use moment::Moment;
+pub(crate) use record::Readings;
 pub use record::{
     Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
-    VendorRecord,
 };
+pub(crate) use vendor::{List, VendorToken};
 
-#[cfg(feature = "bamboo")]
-use crate::bamboo;
-#[cfg(feature = "entuity")]
-use crate::entuity;
-#[cfg(feature = "insight")]
-use crate::insight;
-#[cfg(feature = "magpie")]
-use crate::magpie;
 use crate::{Error, ServerClock};
 
 /// Where tokens are listed from: a client of one vendor, under a name of the caller's that
-/// records, failures and progress carry.
+/// records, failures and progress carry. Each vendor's module makes them
+/// (`Source::magpie`, `Source::bamboo`, …).
 #[derive(Debug, Clone)]
 pub struct Source {
     name: String,
-    kind: SourceKind,
-}
-
-#[derive(Debug, Clone)]
-enum SourceKind {
-    #[cfg(feature = "magpie")]
-    Magpie(magpie::Client),
-    #[cfg(feature = "magpie")]
-    MagpieServiceAccount(magpie::Client, String),
-    #[cfg(feature = "bamboo")]
-    Bamboo(bamboo::Client),
-    #[cfg(feature = "entuity")]
-    Entuity(entuity::Client),
-    #[cfg(feature = "insight")]
-    Insight(insight::Client),
+    list: Arc<dyn List>,
 }
 
 impl Source {
-    /// The Magpie tokens of the user whose session `client` carries.
-    #[cfg(feature = "magpie")]
-    pub fn magpie(name: impl Into<String>, client: magpie::Client) -> Self {
-        Self { name: name.into(), kind: SourceKind::Magpie(client) }
-    }
-
-    /// The tokens of Magpie's service account `user_name`, listed by an administrator's
-    /// `client`.
-    #[cfg(feature = "magpie")]
-    pub fn magpie_service_account(
-        name: impl Into<String>,
-        client: magpie::Client,
-        user_name: impl Into<String>,
-    ) -> Self {
-        Self { name: name.into(), kind: SourceKind::MagpieServiceAccount(client, user_name.into()) }
-    }
-
-    /// Every token of a Bamboo server.
-    #[cfg(feature = "bamboo")]
-    pub fn bamboo(name: impl Into<String>, client: bamboo::Client) -> Self {
-        Self { name: name.into(), kind: SourceKind::Bamboo(client) }
-    }
-
-    /// Every token of an Entuity server.
-    #[cfg(feature = "entuity")]
-    pub fn entuity(name: impl Into<String>, client: entuity::Client) -> Self {
-        Self { name: name.into(), kind: SourceKind::Entuity(client) }
-    }
-
-    /// The Insight.io tokens of the user whose token `client` carries.
-    #[cfg(feature = "insight")]
-    pub fn insight(name: impl Into<String>, client: insight::Client) -> Self {
-        Self { name: name.into(), kind: SourceKind::Insight(client) }
+    /// A source named `name` that lists with `list`.
+    pub(crate) fn new(name: impl Into<String>, list: impl List + 'static) -> Self {
+        Self { name: name.into(), list: Arc::new(list) }
     }
 
     /// The name records and failures carry.
@@ -124,45 +76,7 @@ impl Source {
 
     /// The vendor it lists.
     pub fn vendor(&self) -> Vendor {
-        match &self.kind {
-            #[cfg(feature = "magpie")]
-            SourceKind::Magpie(_) | SourceKind::MagpieServiceAccount(..) => Vendor::Magpie,
-            #[cfg(feature = "bamboo")]
-            SourceKind::Bamboo(_) => Vendor::Bamboo,
-            #[cfg(feature = "entuity")]
-            SourceKind::Entuity(_) => Vendor::Entuity,
-            #[cfg(feature = "insight")]
-            SourceKind::Insight(_) => Vendor::Insight,
-        }
-    }
-
-    /// Lists the source's tokens, with the server's clock as its answer showed it.
-    async fn list(&self) -> Result<(Tokens, Option<ServerClock>), Error> {
-        Ok(match &self.kind {
-            #[cfg(feature = "magpie")]
-            SourceKind::Magpie(client) => {
-                let tokens = client.list_tokens().await?;
-                (Tokens::Magpie { service_account: None, tokens }, client.server_clock())
-            }
-            #[cfg(feature = "magpie")]
-            SourceKind::MagpieServiceAccount(client, user_name) => {
-                let tokens = client.service_account(user_name).list().await?;
-                let service_account = Some(user_name.clone());
-                (Tokens::Magpie { service_account, tokens }, client.server_clock())
-            }
-            #[cfg(feature = "bamboo")]
-            SourceKind::Bamboo(client) => {
-                (Tokens::Bamboo(client.list_tokens().await?), client.server_clock())
-            }
-            #[cfg(feature = "entuity")]
-            SourceKind::Entuity(client) => {
-                (Tokens::Entuity(client.list_tokens().await?), client.server_clock())
-            }
-            #[cfg(feature = "insight")]
-            SourceKind::Insight(client) => {
-                (Tokens::Insight(client.list_tokens().await?), client.server_clock())
-            }
-        })
+        self.list.vendor()
     }
 }
 
@@ -285,7 +199,7 @@ impl Inventory {
             while running.len() < max_concurrent.max(1) {
                 let Some((index, source)) = pending.next() else { break };
                 progress(Progress::Started { source: &source.name, done, total });
-                running.push(async move { (index, source.list().await) });
+                running.push(async move { (index, source.list.list().await) });
             }
             let Some((index, result)) = running.next().await else { break };
             done += 1;

@@ -5,14 +5,7 @@ use std::borrow::Cow;
 use serde::{Serialize, Serializer};
 
 use super::Moment;
-#[cfg(feature = "bamboo")]
-use crate::bamboo;
-#[cfg(feature = "entuity")]
-use crate::entuity;
-#[cfg(feature = "insight")]
-use crate::insight;
-#[cfg(feature = "magpie")]
-use crate::magpie;
+use super::vendor::{Listed, TokenList, VendorToken};
 
 /// The product a token belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -42,7 +35,7 @@ impl std::fmt::Display for Vendor {
 }
 
 /// The tokens one source listed, as the vendor sent them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Listing {
     /// The name of the [`Source`](super::Source).
@@ -51,47 +44,41 @@ pub struct Listing {
     pub tokens: Tokens,
 }
 
-/// A vendor's list of tokens, as decoded.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Tokens {
-    /// Magpie tokens: a user's own, or those of the service account `service_account`.
-    #[cfg(feature = "magpie")]
-    Magpie {
-        /// The service account listed, if it was one.
-        service_account: Option<String>,
-        /// The tokens.
-        tokens: Vec<magpie::AccessToken>,
-    },
-    /// A Bamboo server's tokens.
-    #[cfg(feature = "bamboo")]
-    Bamboo(Vec<bamboo::Token>),
-    /// An Entuity server's tokens.
-    #[cfg(feature = "entuity")]
-    Entuity(Vec<entuity::AccessToken>),
-    /// An Insight.io user's tokens.
-    #[cfg(feature = "insight")]
-    Insight(Vec<insight::ApiToken>),
-}
+/// A vendor's list of tokens, as decoded: each vendor's own token type, which
+/// [`of`](Self::of) hands back.
+#[derive(Debug)]
+pub struct Tokens(Box<dyn TokenList>);
 
 impl Tokens {
+    /// `tokens` as listed from a source about `account`, if it is one account's (a Magpie
+    /// service account); otherwise each token says whose it is.
+    pub(crate) fn new<T: VendorToken>(
+        account: Option<(AccountKind, String)>,
+        tokens: Vec<T>,
+    ) -> Self {
+        Self(Box::new(Listed { account, tokens }))
+    }
+
+    /// The vendor they are tokens of.
+    pub fn vendor(&self) -> Vendor {
+        self.0.vendor()
+    }
+
     /// How many there are.
     pub fn len(&self) -> usize {
-        match self {
-            #[cfg(feature = "magpie")]
-            Tokens::Magpie { tokens, .. } => tokens.len(),
-            #[cfg(feature = "bamboo")]
-            Tokens::Bamboo(tokens) => tokens.len(),
-            #[cfg(feature = "entuity")]
-            Tokens::Entuity(tokens) => tokens.len(),
-            #[cfg(feature = "insight")]
-            Tokens::Insight(tokens) => tokens.len(),
-        }
+        self.0.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The tokens as the vendor's client returned them, if they are of type `T`
+    /// (`magpie::AccessToken`, `bamboo::Token`, `entuity::AccessToken`, `insight::ApiToken`).
+    pub fn of<T: 'static>(&self) -> Option<&[T]> {
+        let listed: &Listed<T> = self.0.as_any().downcast_ref()?;
+        Some(&listed.tokens)
     }
 }
 
@@ -129,16 +116,7 @@ pub struct TokenRecord<'a> {
 impl<'a> TokenRecord<'a> {
     /// The product.
     pub fn vendor(&self) -> Vendor {
-        match self.vendor_record() {
-            #[cfg(feature = "magpie")]
-            VendorRecord::Magpie(_) => Vendor::Magpie,
-            #[cfg(feature = "bamboo")]
-            VendorRecord::Bamboo(_) => Vendor::Bamboo,
-            #[cfg(feature = "entuity")]
-            VendorRecord::Entuity(_) => Vendor::Entuity,
-            #[cfg(feature = "insight")]
-            VendorRecord::Insight(_) => Vendor::Insight,
-        }
+        self.tokens().vendor()
     }
 
     /// The name of the [`Source`](super::Source) it was listed from.
@@ -146,86 +124,33 @@ impl<'a> TokenRecord<'a> {
         &self.listing.source
     }
 
-    /// The vendor's own record, for everything else.
-    pub fn vendor_record(&self) -> VendorRecord<'a> {
-        match &self.listing.tokens {
-            #[cfg(feature = "magpie")]
-            Tokens::Magpie { tokens, .. } => VendorRecord::Magpie(&tokens[self.index]),
-            #[cfg(feature = "bamboo")]
-            Tokens::Bamboo(tokens) => VendorRecord::Bamboo(&tokens[self.index]),
-            #[cfg(feature = "entuity")]
-            Tokens::Entuity(tokens) => VendorRecord::Entuity(&tokens[self.index]),
-            #[cfg(feature = "insight")]
-            Tokens::Insight(tokens) => VendorRecord::Insight(&tokens[self.index]),
-        }
+    /// The vendor's own record, for everything else, if it is of type `T` (the vendor
+    /// module's token type: `magpie::AccessToken`, `bamboo::Token`, `entuity::AccessToken`,
+    /// `insight::ApiToken`).
+    pub fn vendor_record<T: 'static>(&self) -> Option<&'a T> {
+        self.tokens().token(self.index).downcast_ref()
     }
 
-    /// The account it acts as, where the vendor ties it to one: Magpie's user or service
-    /// account, Entuity's user (by name, or `#` and its id), Insight.io's user.
+    fn tokens(&self) -> &'a dyn TokenList {
+        &*self.listing.tokens.0
+    }
+
+    /// The account it acts as, where the vendor or the source ties it to one: Magpie's user
+    /// or service account, Entuity's user (by name, or `#` and its id), Insight.io's user.
     pub fn account(&self) -> Option<Account<'a>> {
-        let (kind, name) = self.account_name()?;
-        let name = name.map(|name| match name {
-            AccountName::Name(name) => Cow::Borrowed(name),
-            AccountName::Id(_) => Cow::Owned(name.to_string()),
-        });
-        Some(Account { kind, name })
-    }
-
-    /// What [`account`](Self::account) says, without making a name from an id: the audit
-    /// counts tokens per account over every record.
-    pub(crate) fn account_name(&self) -> Option<(AccountKind, Option<AccountName<'a>>)> {
-        let user = |name: Option<AccountName<'a>>| Some((AccountKind::User, name));
-        match self.vendor_record() {
-            #[cfg(feature = "magpie")]
-            VendorRecord::Magpie(_) => match &self.listing.tokens {
-                Tokens::Magpie { service_account: Some(name), .. } => {
-                    Some((AccountKind::ServiceAccount, Some(AccountName::Name(name))))
-                }
-                _ => user(None),
-            },
-            #[cfg(feature = "bamboo")]
-            VendorRecord::Bamboo(_) => None,
-            #[cfg(feature = "entuity")]
-            VendorRecord::Entuity(token) => user(match (&token.user_name, token.user_id) {
-                (Some(name), _) => Some(AccountName::Name(name)),
-                (None, Some(id)) => Some(AccountName::Id(id)),
-                (None, None) => None,
-            }),
-            #[cfg(feature = "insight")]
-            VendorRecord::Insight(token) => user(token.uid.as_deref().map(AccountName::Name)),
-        }
+        self.tokens().account(self.index)
     }
 
     /// An identifier that is stable across listings and never the secret: Magpie's and
     /// Entuity's ids, and a [fingerprint](TokenId::Fingerprint) of Bamboo's uuid and
     /// Insight.io's value, which are the secrets themselves.
     pub fn id(&self) -> Option<TokenId> {
-        match self.vendor_record() {
-            #[cfg(feature = "magpie")]
-            VendorRecord::Magpie(token) => token.id.clone().map(TokenId::Vendor),
-            #[cfg(feature = "bamboo")]
-            VendorRecord::Bamboo(token) => Some(TokenId::fingerprint(Vendor::Bamboo, &token.uuid)),
-            #[cfg(feature = "entuity")]
-            VendorRecord::Entuity(token) => Some(TokenId::Vendor(token.token_id.to_string())),
-            #[cfg(feature = "insight")]
-            VendorRecord::Insight(token) => {
-                Some(TokenId::fingerprint(Vendor::Insight, &token.api_token))
-            }
-        }
+        self.tokens().id(self.index)
     }
 
     /// Its name or description.
     pub fn name(&self) -> Option<&'a str> {
-        match self.vendor_record() {
-            #[cfg(feature = "magpie")]
-            VendorRecord::Magpie(token) => token.description.as_deref(),
-            #[cfg(feature = "bamboo")]
-            VendorRecord::Bamboo(token) => Some(&token.name),
-            #[cfg(feature = "entuity")]
-            VendorRecord::Entuity(token) => token.description.as_deref(),
-            #[cfg(feature = "insight")]
-            VendorRecord::Insight(_) => None,
-        }
+        self.tokens().name(self.index)
     }
 
     /// When it was created. Magpie's times come in a format the vendor does not document:
@@ -275,47 +200,11 @@ impl<'a> TokenRecord<'a> {
     /// Everything the audit reads, from one look at the vendor's record: the units its times
     /// come in, and which of its values mean never.
     pub(crate) fn readings(&self) -> Readings {
-        let mut readings = Readings {
-            created: Moment::UNREPORTED,
-            last_used: Moment::UNREPORTED,
-            expires: Moment::UNREPORTED,
-            enabled: None,
-            permissions: None,
-            uses: None,
-            sessions: None,
-        };
-        match self.vendor_record() {
-            #[cfg(feature = "magpie")]
-            VendorRecord::Magpie(token) => {
-                readings.created = Moment::from_undocumented(token.created.as_ref());
-                readings.expires = Moment::from_undocumented(token.expires.as_ref());
-                readings.enabled = token.disabled.map(|disabled| !disabled);
-            }
-            #[cfg(feature = "bamboo")]
-            VendorRecord::Bamboo(token) => {
-                readings.permissions = Some(Permissions { read: token.read, write: token.change });
-            }
-            #[cfg(feature = "entuity")]
-            VendorRecord::Entuity(token) => {
-                let stats = token.stats.as_ref();
-                readings.created = Moment::from_seconds(token.creation_time_sec);
-                readings.expires = Moment::from_seconds_or_never(token.expiry_time_sec);
-                readings.last_used =
-                    Moment::from_seconds_or_never(stats.and_then(|s| s.last_login_time_sec));
-                readings.uses = stats.and_then(|stats| stats.login_count);
-                readings.sessions = token.active_session_count;
-            }
-            #[cfg(feature = "insight")]
-            VendorRecord::Insight(token) => {
-                readings.created = Moment::from_millis(token.created);
-                readings.last_used = Moment::from_millis(token.last_used);
-            }
-        }
-        readings
+        self.tokens().readings(self.index)
     }
 }
 
-/// What a record says about its token, read once.
+/// What a record says about its token, read once; each vendor fills in what it reports.
 pub(crate) struct Readings {
     pub(crate) created: Moment,
     pub(crate) last_used: Moment,
@@ -323,8 +212,23 @@ pub(crate) struct Readings {
     pub(crate) enabled: Option<bool>,
     pub(crate) permissions: Option<Permissions>,
     /// The vendor's counts, as sent.
-    uses: Option<i64>,
-    sessions: Option<i64>,
+    pub(crate) uses: Option<i64>,
+    pub(crate) sessions: Option<i64>,
+}
+
+impl Default for Readings {
+    /// Nothing reported.
+    fn default() -> Self {
+        Self {
+            created: Moment::UNREPORTED,
+            last_used: Moment::UNREPORTED,
+            expires: Moment::UNREPORTED,
+            enabled: None,
+            permissions: None,
+            uses: None,
+            sessions: None,
+        }
+    }
 }
 
 impl Readings {
@@ -384,6 +288,13 @@ struct Shown<'a> {
     vendor_record: VendorRecord<'a>,
 }
 
+/// The vendor's own record and its vendor, serialized as `{"vendor": …, "record": …}`.
+#[derive(Serialize)]
+struct VendorRecord<'a> {
+    vendor: Vendor,
+    record: &'a dyn erased_serde::Serialize,
+}
+
 impl Serialize for TokenRecord<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let readings = self.readings();
@@ -401,7 +312,10 @@ impl Serialize for TokenRecord<'_> {
             expires: readings.expires,
             enabled: readings.enabled,
             permissions: readings.permissions,
-            vendor_record: self.vendor_record(),
+            vendor_record: VendorRecord {
+                vendor: self.vendor(),
+                record: self.tokens().record(self.index),
+            },
         }
         .serialize(serializer)
     }
@@ -415,36 +329,6 @@ pub struct Account<'a> {
     pub kind: AccountKind,
     /// Its name, where the vendor or the source says.
     pub name: Option<Cow<'a, str>>,
-}
-
-/// An account's name as the vendor gives it: a name, or only a user id (shown as `#17`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum AccountName<'a> {
-    Name(&'a str),
-    Id(i64),
-}
-
-impl AccountName<'_> {
-    /// `==`, without a call to `memcmp` for the short names accounts have: the audit compares
-    /// every record's account with the one before.
-    pub(crate) fn same(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Self::Name(a), Self::Name(b)) => {
-                a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(a, b)| a == b)
-            }
-            (Self::Id(a), Self::Id(b)) => a == b,
-            _ => false,
-        }
-    }
-}
-
-impl std::fmt::Display for AccountName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Name(name) => f.write_str(name),
-            Self::Id(id) => write!(f, "#{id}"),
-        }
-    }
 }
 
 /// What kind of account a token acts as.
@@ -523,23 +407,4 @@ pub enum Anomaly {
     UsedBeforeCreated,
     /// A count is negative.
     NegativeCount,
-}
-
-/// The vendor's own record of a token, as listed.
-#[derive(Debug, Clone, Copy, Serialize)]
-#[serde(tag = "vendor", content = "record", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum VendorRecord<'a> {
-    /// A Magpie token.
-    #[cfg(feature = "magpie")]
-    Magpie(&'a magpie::AccessToken),
-    /// A Bamboo token.
-    #[cfg(feature = "bamboo")]
-    Bamboo(&'a bamboo::Token),
-    /// An Entuity token.
-    #[cfg(feature = "entuity")]
-    Entuity(&'a entuity::AccessToken),
-    /// An Insight.io token.
-    #[cfg(feature = "insight")]
-    Insight(&'a insight::ApiToken),
 }

@@ -1,8 +1,9 @@
 //! Rotation and revocation that never lose or leak the only copy of a secret.
 //!
-//! [`rotate`] replaces the credentials of one [`Target`] (a Magpie user or service account, a
-//! Bamboo token name, an Entuity user, an Insight.io user) in steps after AWS Secrets Manager's
-//! create, set, test and finish, keeping the pending secret apart from the current one:
+//! [`rotate`] replaces the credentials of one target (each vendor module's `RotationTarget`: a
+//! Magpie user or service account, a Bamboo token name, an Entuity user, an Insight.io user)
+//! in steps after AWS Secrets Manager's create, set, test and finish, keeping the pending
+//! secret apart from the current one:
 //!
 //! 1. **Create** one new credential. Creates are never retried: a repeated create would leave
 //!    a live token nobody holds.
@@ -35,7 +36,8 @@
 //! give each service its own account (or Bamboo token name, or Entuity description).
 //!
 //! ```
-//! use access_tokens::rotation::{self, FileSink, State, Target};
+//! use access_tokens::magpie::RotationTarget;
+//! use access_tokens::rotation::{self, FileSink, State};
 //! use access_tokens::testing::MagpieFixture;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -44,7 +46,8 @@
 //! # let directory = std::env::temp_dir().join(format!("rotate-doc-{}", std::process::id()));
 //! # std::fs::create_dir_all(&directory).unwrap();
 //! let sink = FileSink::new(directory.join("ci-token"));
-//! let report = rotation::rotate(&Target::magpie_service_account(&admin, "ci@example.com"), &sink).await;
+//! let target = RotationTarget::service_account(admin, "ci@example.com");
+//! let report = rotation::rotate(&target, &sink).await;
 //! assert_eq!(report.state, State::Rotated, "{report}");
 //! # std::fs::remove_dir_all(&directory).unwrap();
 //! # Ok(())
@@ -53,7 +56,7 @@
 
 mod leaked;
 mod sink;
-mod target;
+mod vendor;
 
 use std::fmt;
 
@@ -61,18 +64,16 @@ use serde::{Serialize, Serializer};
 
 use crate::inventory::{TokenId, Vendor};
 use crate::{Error, Secret};
-use target::Held;
 
-pub use leaked::{Leaked, Server, revoke_leaked};
+pub use leaked::{Leaked, revoke_leaked};
 pub use sink::{FileSink, NewCredential, Sink};
-#[cfg(feature = "insight")]
-pub use target::InsightCreate;
-pub use target::Target;
+pub(crate) use vendor::sealed::Sealed;
+pub use vendor::{Created, Credentials, Held, Rotate};
 
 /// Rotates `target`'s credentials, handing the new secret to `sink` before anything else
 /// happens to it; see the [module](self) for the steps.
-pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
-    let mut report = Report::new(target.vendor());
+pub async fn rotate<T: Rotate>(target: &T, sink: &impl Sink) -> Report {
+    let mut report = Report::new(T::VENDOR);
     match resume(target, sink).await {
         Err(failure) => return report.stop(Step::Resume, failure, State::NotCreated),
         Ok(Some((new, secret))) => {
@@ -93,28 +94,33 @@ pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
         }
         Ok(None) => {}
     }
-    let before = if target.identifies_by_listing() {
-        match target.scope(None).await {
+    // Without values to find it by, the new credential is the one a listing after the create
+    // shows that this one did not.
+    let before = if T::LISTS_VALUES {
+        None
+    } else {
+        match target.list(None).await {
             Ok(before) => {
                 report.done(Step::List);
                 Some(before)
             }
             Err(error) => return report.stop(Step::List, error.into(), State::NotCreated),
         }
-    } else {
-        None
     };
     let created = match target.create().await {
         Ok(created) => created,
         Err(error) => return report.stop(Step::Create, error.into(), State::NotCreated),
     };
     report.done(Step::Create);
-    let credential =
-        NewCredential { vendor: target.vendor(), id: created.id(), secret: &created.secret };
+    let credential = NewCredential {
+        vendor: T::VENDOR,
+        id: created.held.as_ref().map(|held| &held.id),
+        secret: &created.secret,
+    };
     if let Err(error) = sink.store(&credential).await {
         report.failed(Step::Store, Failure::Sink(error));
         // Nobody holds the new credential: it must not stay alive.
-        let retired = match target.identify(&created, before.as_deref()).await {
+        let retired = match identify(target, &created, before.as_deref()).await {
             Ok(new) => target.retire(&new).await.map_err(Failure::from),
             Err(failure) => Err(failure),
         };
@@ -129,7 +135,7 @@ pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
         return report;
     }
     report.done(Step::Store);
-    let new = match target.identify(&created, before.as_deref()).await {
+    let new = match identify(target, &created, before.as_deref()).await {
         Ok(new) => new,
         Err(failure) => return report.stop(Step::Identify, failure, State::Unidentified),
     };
@@ -142,57 +148,110 @@ pub async fn rotate(target: &Target<'_>, sink: &impl Sink) -> Report {
     finish(target, sink, report, &new, &created.secret).await
 }
 
-/// The credential an earlier run left pending in the sink, if the target still lists it
-/// (Magpie lists no values, so its runs never resume).
-async fn resume(target: &Target<'_>, sink: &impl Sink) -> Result<Option<(Held, Secret)>, Failure> {
-    if target.identifies_by_listing() {
+/// The credential an earlier run left pending in the sink, if the target still lists it and it
+/// can still do something (a vendor that lists no values never resumes).
+async fn resume<T: Rotate>(
+    target: &T,
+    sink: &impl Sink,
+) -> Result<Option<(Held<T::Handle>, Secret)>, Failure> {
+    if !T::LISTS_VALUES {
         return Ok(None);
     }
     let Some(pending) = sink.pending().await.map_err(Failure::Sink)? else { return Ok(None) };
-    Ok(target.find(&pending).await?.map(|held| (held, pending)))
+    let found = target.find(&pending).await?;
+    Ok(found.filter(|held| !T::is_neutralised(&held.handle)).map(|held| (held, pending)))
+}
+
+/// The new credential, as created or, where the answer holds only the secret, as the one id
+/// `before` did not list.
+async fn identify<T: Rotate>(
+    target: &T,
+    created: &Created<T::Handle>,
+    before: Option<&[Held<T::Handle>]>,
+) -> Result<Held<T::Handle>, Failure> {
+    if let Some(held) = &created.held {
+        return Ok(held.clone());
+    }
+    let before = before.unwrap_or_default();
+    let mut appeared: Vec<_> = target
+        .list(Some(&created.secret))
+        .await?
+        .into_iter()
+        .filter(|held| before.iter().all(|old| old.id != held.id))
+        .collect();
+    match appeared.len() {
+        1 => Ok(appeared.remove(0)),
+        candidates => Err(Failure::Ambiguous { candidates }),
+    }
 }
 
 /// Promotes the checked `new` credential in the sink, then retires every other credential of
 /// the target and confirms it.
-async fn finish(
-    target: &Target<'_>,
+async fn finish<T: Rotate>(
+    target: &T,
     sink: &impl Sink,
     mut report: Report,
-    new: &Held,
+    new: &Held<T::Handle>,
     secret: &Secret,
 ) -> Report {
     if let Err(error) = sink.promote().await {
         return report.stop(Step::Promote, Failure::Sink(error), State::NotPromoted);
     }
     report.done(Step::Promote);
-    let old: Vec<_> = match target.scope(Some(secret)).await {
-        Ok(scope) => scope.into_iter().filter(|held| held.id != new.id).collect(),
+    let old: Vec<_> = match target.list(Some(secret)).await {
+        Ok(listed) => listed.into_iter().filter(|held| held.id != new.id).collect(),
         Err(error) => return report.stop(Step::Retire, error.into(), State::NotRetired),
     };
+    let retirement = retire(target, &old).await;
+    report.retired = retirement.retired;
+    match retirement.outcome {
+        Err(failure @ Failure::Retire(_)) => {
+            return report.stop(Step::Retire, failure, State::PartlyRetired);
+        }
+        Err(failure) => {
+            report.done(Step::Retire);
+            return report.stop(Step::Confirm, failure, State::Unconfirmed);
+        }
+        Ok(()) => {}
+    }
+    report.done(Step::Retire);
+    report.done(Step::Confirm);
+    if let Err(error) = sink.finish().await {
+        return report.stop(Step::Finish, Failure::Sink(error), State::Unfinished);
+    }
+    report.done(Step::Finish);
+    report.state = State::Rotated;
+    report
+}
+
+/// What [`retire`] did: the ids retired, and whether all were and stay so.
+struct Retirement {
+    retired: Vec<TokenId>,
+    /// [`Failure::Retire`] if some could not be retired, else the confirmation's failure.
+    outcome: Result<(), Failure>,
+}
+
+/// Retires each of `old`, then, if all were, confirms it by looking again: the one path by
+/// which rotation and leak revocation retire credentials.
+async fn retire<C: Credentials>(credentials: &C, old: &[Held<C::Handle>]) -> Retirement {
+    let mut retired = Vec::new();
     let mut unretired = Vec::new();
-    for held in &old {
-        match target.retire(held).await {
-            Ok(()) => report.retired.push(held.id.clone()),
+    for held in old {
+        match credentials.retire(held).await {
+            Ok(()) => retired.push(held.id.clone()),
             Err(error) => unretired.push((held.id.clone(), error)),
         }
     }
-    if !unretired.is_empty() {
-        return report.stop(Step::Retire, Failure::Retire(unretired), State::PartlyRetired);
-    }
-    report.done(Step::Retire);
-    match target.confirm(&old).await {
-        Ok(alive) if alive.is_empty() => {
-            report.done(Step::Confirm);
-            if let Err(error) = sink.finish().await {
-                return report.stop(Step::Finish, Failure::Sink(error), State::Unfinished);
-            }
-            report.done(Step::Finish);
-            report.state = State::Rotated;
-            report
+    let outcome = if !unretired.is_empty() {
+        Err(Failure::Retire(unretired))
+    } else {
+        match credentials.confirm(old).await {
+            Ok(alive) if alive.is_empty() => Ok(()),
+            Ok(alive) => Err(Failure::StillAlive(alive)),
+            Err(error) => Err(error.into()),
         }
-        Ok(alive) => report.stop(Step::Confirm, Failure::StillAlive(alive), State::Unconfirmed),
-        Err(error) => report.stop(Step::Confirm, error.into(), State::Unconfirmed),
-    }
+    };
+    Retirement { retired, outcome }
 }
 
 /// What a rotation did, step by step, and where it stopped. Holds no secret; serialized (and
@@ -392,11 +451,6 @@ pub enum Failure {
     /// These are still alive after they were retired.
     #[error("still alive after retirement: {}", Listed(.0))]
     StillAlive(Vec<TokenId>),
-}
-
-/// Whether `error` is an answer with `status`.
-fn answered(error: &Error, status: u16) -> bool {
-    error.status().is_some_and(|answered| answered.as_u16() == status)
 }
 
 impl Serialize for Failure {

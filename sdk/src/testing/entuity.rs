@@ -62,7 +62,7 @@ impl Entuity {
         let user_id =
             *state.users.get(user_name).unwrap_or_else(|| panic!("no user {user_name:?}"));
         state.next_id += 1;
-        let created = seed.created.map_or_else(|| state.clock.unix_seconds(), unix_seconds);
+        let created = seed.created.map_or_else(|| unix_seconds(state.clock.now()), unix_seconds);
         let count = |count: u64| Some(i64::try_from(count).unwrap_or(i64::MAX));
         let token = AccessToken {
             token_id: state.next_id,
@@ -122,7 +122,7 @@ impl State {
         };
         let Some((user_name, user_id)) = user else { return Reply::empty(404) };
         self.next_id += 1;
-        let now = self.clock.unix_seconds();
+        let now = unix_seconds(self.clock.now());
         let token = AccessToken {
             token_id: self.next_id,
             token_value: Secret::new(fresh_hex(32)),
@@ -159,7 +159,7 @@ impl State {
         if let Some(description) = update.description {
             token.description = Some(description);
         }
-        token.last_update_time_sec = Some(self.clock.unix_seconds());
+        token.last_update_time_sec = Some(unix_seconds(self.clock.now()));
         token.last_updated_by = Some(admin.to_owned());
         Reply::json(200, token)
     }

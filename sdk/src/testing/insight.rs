@@ -65,7 +65,7 @@ impl Insight {
     pub fn add_seeded_token(&self, username: &str, seed: Seed) -> Secret {
         let mut state = self.sim.state();
         let value = fresh_hex(128);
-        let created = seed.created.map_or_else(|| state.clock.unix_millis(), unix_millis);
+        let created = seed.created.map_or_else(|| unix_millis(state.clock.now()), unix_millis);
         let listing = ApiToken {
             uid: Some(uid("userpass", username)),
             api_token: Secret::new(value.clone()),
@@ -111,7 +111,7 @@ fn unauthorized() -> Reply {
 impl State {
     fn issue(&mut self, uid: String) -> String {
         let value = fresh_hex(128);
-        let now = self.clock.unix_millis();
+        let now = unix_millis(self.clock.now());
         let listing = ApiToken {
             uid: Some(uid),
             api_token: Secret::new(value.clone()),
@@ -149,7 +149,7 @@ impl State {
     fn list(&mut self, request: &Request) -> Reply {
         let presented = header(request, "x-auth-token").unwrap_or_default();
         let Some(token) = self.tokens.get_mut(presented) else { return unauthorized() };
-        token.last_used = Some(self.clock.unix_millis());
+        token.last_used = Some(unix_millis(self.clock.now()));
         let owner = token.uid.clone();
         let listed: Vec<&ApiToken> = self.tokens.values().filter(|t| t.uid == owner).collect();
         Reply::json(200, &listed)

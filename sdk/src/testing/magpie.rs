@@ -153,7 +153,7 @@ impl State {
             value: fresh_hex(40),
             description: None,
             disabled: false,
-            created: self.clock.unix_seconds(),
+            created: unix_seconds(self.clock.now()),
             expires: None,
         };
         self.tokens.entry(id).or_insert(token)

@@ -46,8 +46,9 @@ mod magpie;
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use wiremock::matchers::any;
@@ -144,12 +145,18 @@ struct Shared<S> {
     state: Mutex<S>,
     /// One entry per coming request, in order: its fault, if it has one.
     faults: Mutex<VecDeque<Option<Fault>>>,
+    /// How many requests came, faulted or not.
+    requests: AtomicUsize,
 }
 
 impl<S: Vendor> Simulator<S> {
     async fn start(state: S) -> Self {
         let server = MockServer::start().await;
-        let shared = Arc::new(Shared { state: Mutex::new(state), faults: Mutex::default() });
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            faults: Mutex::default(),
+            requests: AtomicUsize::new(0),
+        });
         Mock::given(any()).respond_with(Responder(shared.clone())).mount(&server).await;
         Self { server, shared }
     }
@@ -169,6 +176,10 @@ impl<S: Vendor> Simulator<S> {
             faults.resize(index + 1, None);
         }
         faults[index] = Some(fault);
+    }
+
+    fn requests(&self) -> usize {
+        self.shared.requests.load(Ordering::Relaxed)
     }
 
     fn uri(&self) -> String {
@@ -202,6 +213,12 @@ macro_rules! simulator_api {
             pub fn inject_at(&self, call: usize, fault: crate::testing::Fault) {
                 self.sim.inject_at(call, fault);
             }
+
+            /// How many requests it has received so far, answered or faulted: a test counts
+            /// the calls a workflow makes, to fail each of them in turn.
+            pub fn requests(&self) -> usize {
+                self.sim.requests()
+            }
         }
     };
     // A vendor that records times: its state has a `clock`.
@@ -223,6 +240,7 @@ struct Responder<S>(Arc<Shared<S>>);
 
 impl<S: Vendor> Respond for Responder<S> {
     fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.0.requests.fetch_add(1, Ordering::Relaxed);
         let fault = lock(&self.0.faults).pop_front().flatten();
         if let Some(Fault::Status(status)) = fault {
             return ResponseTemplate::new(status);
@@ -259,6 +277,7 @@ fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
 }
 
 /// The user name and password of an HTTP basic `Authorization` header.
+#[cfg(any(feature = "bamboo", feature = "entuity"))]
 fn basic_credentials(request: &Request) -> Option<(String, String)> {
     use base64::Engine as _;
     let encoded = header(request, "authorization")?.strip_prefix("Basic ")?;
@@ -271,6 +290,7 @@ fn basic_credentials(request: &Request) -> Option<(String, String)> {
 }
 
 /// The value of the cookie `name`.
+#[cfg(any(feature = "magpie", feature = "insight"))]
 fn cookie(request: &Request, name: &str) -> Option<String> {
     header(request, "cookie")?
         .split(';')
@@ -280,31 +300,29 @@ fn cookie(request: &Request, name: &str) -> Option<String> {
 }
 
 /// A simulator's clock: the system's, or one fixed with `set_clock`, so that what it
-/// records (creations, last uses) is the same in every run.
+/// records (creations, last uses) is the same in every run. Bamboo records no time.
+#[cfg(any(feature = "magpie", feature = "entuity", feature = "insight"))]
 #[derive(Debug, Clone, Copy, Default)]
 struct Clock(Option<SystemTime>);
 
+#[cfg(any(feature = "magpie", feature = "entuity", feature = "insight"))]
 impl Clock {
     fn now(self) -> SystemTime {
         self.0.unwrap_or_else(SystemTime::now)
     }
-
-    fn unix_seconds(self) -> i64 {
-        self.unix_millis() / 1000
-    }
-
-    fn unix_millis(self) -> i64 {
-        unix_millis(self.now())
-    }
 }
 
-fn unix_millis(at: SystemTime) -> i64 {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-}
-
+/// Unix seconds (Magpie, Entuity).
+#[cfg(any(feature = "magpie", feature = "entuity"))]
 fn unix_seconds(at: SystemTime) -> i64 {
     unix_millis(at) / 1000
+}
+
+/// Unix milliseconds (Insight.io, and the seconds above).
+#[cfg(any(feature = "magpie", feature = "entuity", feature = "insight"))]
+fn unix_millis(at: SystemTime) -> i64 {
+    let since = at.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A token to seed a simulator with, as if it had lived a while: when it was created, last

@@ -1,10 +1,13 @@
 //! The `access-tokens` binary end to end: every command run as a process against the
 //! simulators, its exit code, its JSON, the files it writes, and that no secret reaches
-//! stdout or stderr except the one a command was asked to print.
+//! stdout or stderr except the one a command was asked to print. Every run's output is kept
+//! and, when the test ends, checked against every secret known by then, so that the run that
+//! created a secret is checked for it too.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
 
 use access_tokens::testing::{Bamboo, Entuity, Insight, Magpie};
 use access_tokens::{Secret, entuity, insight};
@@ -52,6 +55,16 @@ struct Fleet {
     insight: Insight,
     /// Every secret the servers hold or were given, to be found in no output.
     secrets: Vec<Secret>,
+    /// What every run printed, checked when the fleet is dropped.
+    transcripts: Mutex<Vec<Transcript>>,
+}
+
+/// What one run printed, and the one secret it was asked to print on stdout, if any.
+struct Transcript {
+    command: String,
+    stdout: String,
+    stderr: String,
+    allowed: Option<Secret>,
 }
 
 /// A finished run of the binary.
@@ -96,7 +109,8 @@ impl Fleet {
         }
         secrets.extend([token, cookie]);
         let config = dir.0.join("config.toml");
-        let fleet = Self { dir, config, magpie, bamboo, entuity, insight, secrets };
+        let transcripts = Mutex::default();
+        let fleet = Self { dir, config, magpie, bamboo, entuity, insight, secrets, transcripts };
         std::fs::write(&fleet.config, fleet.config_text()).unwrap();
         fleet
     }
@@ -162,9 +176,35 @@ session_cookie = {{ file = "{dir}/cookie" }}
     }
 
     fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let run = binary(&self.config, args, stdin);
-        self.assert_secret_free(&run, None);
+        self.run_on(&self.config, args, stdin)
+    }
+
+    /// Runs the binary with `args` on the configuration `config`, and keeps what it printed.
+    fn run_on(&self, config: &Path, args: &[&str], stdin: &str) -> Run {
+        let run = binary(config, args, stdin);
+        self.keep(args, &run);
         run
+    }
+
+    /// Keeps what `run` printed, to check when the test ends.
+    fn keep(&self, args: &[&str], run: &Run) {
+        self.transcripts.lock().unwrap().push(Transcript {
+            command: args.join(" "),
+            stdout: run.stdout.clone(),
+            stderr: run.stderr.clone(),
+            allowed: None,
+        });
+    }
+
+    /// Runs a command that writes a new secret alone to stdout (`--stdout`); asserts that it
+    /// succeeded, and keeps the secret it printed, which only that run may print.
+    fn print_secret(&mut self, args: &[&str]) -> (Run, Secret) {
+        let run = self.run(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let secret = Secret::new(run.stdout.strip_suffix('\n').expect("a line").to_owned());
+        self.transcripts.lock().unwrap().last_mut().unwrap().allowed = Some(secret.clone());
+        self.secrets.push(secret.clone());
+        (run, secret)
     }
 
     /// Runs a command that writes a new secret, with `-o` a new file named `file` in the
@@ -178,14 +218,24 @@ session_cookie = {{ file = "{dir}/cookie" }}
         (run, secret)
     }
 
-    /// Fails if any secret the fleet knows, or any in `allowed`'s stead, is in the output;
-    /// `allowed` may be on stdout, alone.
-    fn assert_secret_free(&self, run: &Run, allowed: Option<&Secret>) {
-        for secret in &self.secrets {
-            let value = secret.expose_secret();
-            let stdout_ok = allowed.is_some_and(|a| a == secret);
-            assert!(!run.stderr.contains(value), "a secret on stderr: {}", run.stderr);
-            assert!(stdout_ok || !run.stdout.contains(value), "a secret on stdout: {}", run.stdout);
+    /// Fails if a run printed a secret: one the test knows, one the simulators hold now, or
+    /// anything shaped like the secrets they issue (which also finds those since revoked).
+    /// Only the secret a run was asked to print may be on its stdout.
+    fn assert_no_run_printed_a_secret(&self) {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(self.bamboo.tokens().into_iter().map(|token| token.uuid));
+        for run in self.transcripts.lock().unwrap().iter() {
+            let stdout = match &run.allowed {
+                Some(allowed) => run.stdout.replace(allowed.expose_secret(), ""),
+                None => run.stdout.clone(),
+            };
+            for (stream, text) in [("stdout", &stdout), ("stderr", &run.stderr)] {
+                let shown = format!("`{}` printed a secret on {stream}: {text}", run.command);
+                for secret in &secrets {
+                    assert!(!text.contains(secret.expose_secret()), "{shown}");
+                }
+                assert!(access_tokens::testing::longest_secret_like_run(text) < 8, "{shown}");
+            }
         }
     }
 
@@ -197,6 +247,15 @@ session_cookie = {{ file = "{dir}/cookie" }}
             admin.list_tokens().await.unwrap().into_iter().map(|t| t.token_value).collect();
         self.secrets.extend(values.iter().cloned());
         values
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        // A test that failed says why already.
+        if !std::thread::panicking() {
+            self.assert_no_run_printed_a_secret();
+        }
     }
 }
 
@@ -298,11 +357,7 @@ async fn magpie_service_account_commands_list_create_and_rotate() {
     let mut fleet = Fleet::start("magpie-sa").await;
     let listed = fleet.run(&["--json", "magpie", "magpie-ci", "service-account", CI, "list"]);
     assert_eq!(ids(&listed.json()).len(), 1);
-    let created = fleet.run(&["magpie", "magpie-ci", "service-account", CI, "create", "--stdout"]);
-    assert_eq!(created.code, 0);
-    let secret = Secret::new(created.stdout.trim_end().to_owned());
-    fleet.secrets.push(secret.clone());
-    fleet.assert_secret_free(&created, Some(&secret));
+    fleet.print_secret(&["magpie", "magpie-ci", "service-account", CI, "create", "--stdout"]);
     assert_eq!(fleet.magpie.token_count(CI), 2);
     fleet.create(&["magpie", "magpie-ci", "service-account", CI, "rotate"], "rotated.token");
     assert_eq!(fleet.magpie.token_count(CI), 1, "the vendor's rotate deletes the others");
@@ -565,14 +620,11 @@ async fn a_created_secret_goes_to_a_new_0600_file_and_an_existing_one_is_refused
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_created_secret_goes_to_stdout_alone_only_when_asked() {
     let mut fleet = Fleet::start("stdout").await;
-    let run = fleet.run(&["bamboo", "bamboo", "create", "ci", "--read", "--stdout"]);
-    assert_eq!(run.code, 0);
-    let secret = Secret::new(run.stdout.strip_suffix('\n').unwrap().to_owned());
+    let (run, secret) =
+        fleet.print_secret(&["bamboo", "bamboo", "create", "ci", "--read", "--stdout"]);
     assert!(fleet.bamboo.tokens().iter().any(|t| t.uuid == secret));
     assert_eq!(run.stdout.lines().count(), 1, "the secret alone");
     assert!(run.stderr.contains("created token sha256:"), "{}", run.stderr);
-    fleet.secrets.push(secret.clone());
-    fleet.assert_secret_free(&run, Some(&secret));
     let neither = fleet.run(&["bamboo", "bamboo", "create", "ci"]);
     assert_eq!(neither.code, 2, "a destination is required");
     let both = fleet.run(&["--json", "bamboo", "bamboo", "create", "ci", "--stdout"]);
@@ -624,6 +676,11 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
             ),
         ),
         (
+            "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"X\" }\nplugin = \"2.0\"\n",
+            &["bamboo", "b", "list"][..],
+            format!("{shown}: source `b`: unknown variant `2.0`, expected `1.5` or `pre-1.5`"),
+        ),
+        (
             "[sources.x]\nvendor = \"acme\"\n",
             &["inventory"][..],
             format!("{shown}: source `x`: unknown variant `acme`"),
@@ -649,12 +706,12 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
     ];
     for (text, args, expected) in cases {
         std::fs::write(&path, text).unwrap();
-        let run = binary(&path, args, "");
+        let run = fleet.run_on(&path, args, "");
         assert!(run.stderr.contains(&expected), "{expected:?} not in {:?}", run.stderr);
         assert_eq!(run.code, 2, "{}", run.stderr);
         assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     }
-    let missing = binary(&fleet.path("absent.toml"), &["inventory"], "");
+    let missing = fleet.run_on(&fleet.path("absent.toml"), &["inventory"], "");
     assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("absent.toml"), "{}", missing.stderr);
 }

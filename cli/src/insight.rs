@@ -23,7 +23,7 @@ pub async fn run(
             let credentials = named.credentials()?.ok_or_else(|| {
                 named.missing("user", "authenticating needs `user` and `password`")
             })?;
-            let builder = named.builder()?;
+            let builder = named.builder();
             let create = async {
                 let issued = builder.authenticate(credentials).await?;
                 let fingerprint = id(&issued.token).to_string();

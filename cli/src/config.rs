@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use access_tokens::Secret;
 use access_tokens::inventory::Policy;
+use access_tokens::{Secret, bamboo, insight};
 use serde::Deserialize;
 
 use crate::failure::Failure;
@@ -68,7 +68,8 @@ pub struct BambooSource {
     /// The administrator's password.
     pub password: SecretRef,
     /// `"1.5"` (the default) or `"pre-1.5"`: which plugin paths the server serves.
-    pub plugin: Option<String>,
+    #[serde(default)]
+    pub plugin: Plugin,
     /// The name of the tokens to rotate.
     pub token_name: Option<String>,
     /// The rotated token may read agents.
@@ -77,6 +78,48 @@ pub struct BambooSource {
     /// The rotated token may change agents.
     #[serde(default)]
     pub change: bool,
+}
+
+/// `plugin`: which release of the Bamboo plugin, and so which paths, a server has.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub enum Plugin {
+    /// `"1.5"` or later.
+    #[default]
+    #[serde(rename = "1.5")]
+    V1_5OrLater,
+    /// `"pre-1.5"`.
+    #[serde(rename = "pre-1.5")]
+    Before1_5,
+}
+
+impl From<Plugin> for bamboo::PluginVersion {
+    fn from(plugin: Plugin) -> Self {
+        match plugin {
+            Plugin::V1_5OrLater => Self::V1_5OrLater,
+            Plugin::Before1_5 => Self::Before1_5,
+        }
+    }
+}
+
+/// `api_generation`: which of the vendor's two descriptions of the Insight.io API a server
+/// follows.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiGeneration {
+    /// `"reference"`: the API reference's paths.
+    #[default]
+    Reference,
+    /// `"user-guide"`: the user guide's paths.
+    UserGuide,
+}
+
+impl From<ApiGeneration> for insight::ApiGeneration {
+    fn from(generation: ApiGeneration) -> Self {
+        match generation {
+            ApiGeneration::Reference => Self::Reference,
+            ApiGeneration::UserGuide => Self::UserGuide,
+        }
+    }
 }
 
 /// `vendor = "entuity"`: an administrator; `token_user` (and `token_description`) names the
@@ -105,7 +148,8 @@ pub struct InsightSource {
     /// The Insight.io base URL.
     pub url: String,
     /// `"reference"` (the default) or `"user-guide"`: which of the vendor's paths it serves.
-    pub api_generation: Option<String>,
+    #[serde(default)]
+    pub api_generation: ApiGeneration,
     /// An API token.
     pub api_token: Option<SecretRef>,
     /// The user name, with `password`.

@@ -75,14 +75,9 @@ impl Named<'_, BambooSource> {
     /// An administrator's client.
     pub fn client(&self) -> Result<bamboo::Client, Failure> {
         let source = self.source;
-        let version = match source.plugin.as_deref() {
-            None | Some("1.5") => bamboo::PluginVersion::default(),
-            Some("pre-1.5") => bamboo::PluginVersion::Before1_5,
-            Some(_) => return Err(self.missing("plugin", "is \"1.5\" or \"pre-1.5\"")),
-        };
         let password = self.read("password", &source.password)?;
         bamboo::Client::builder(&source.url)
-            .plugin_version(version)
+            .plugin_version(source.plugin.into())
             .basic_auth(&source.user, password)
             .map_err(|e| self.failed(e))
     }
@@ -101,15 +96,8 @@ impl Named<'_, EntuitySource> {
 
 impl Named<'_, InsightSource> {
     /// A builder with the source's URL and API generation, for clients on any token.
-    pub fn builder(&self) -> Result<insight::ClientBuilder, Failure> {
-        let generation = match self.source.api_generation.as_deref() {
-            None | Some("reference") => insight::ApiGeneration::Reference,
-            Some("user-guide") => insight::ApiGeneration::UserGuide,
-            Some(_) => {
-                return Err(self.missing("api_generation", "is \"reference\" or \"user-guide\""));
-            }
-        };
-        Ok(insight::Client::builder(&self.source.url).api_generation(generation))
+    pub fn builder(&self) -> insight::ClientBuilder {
+        insight::Client::builder(&self.source.url).api_generation(self.source.api_generation.into())
     }
 
     /// The `user` and `password`, when both are set.
@@ -131,7 +119,7 @@ impl Named<'_, InsightSource> {
         let token = self
             .secret("api_token", &self.source.api_token)?
             .ok_or_else(|| self.missing("api_token", "listing and revoking need an API token"))?;
-        self.builder()?.api_token(token).map_err(|e| self.failed(e))
+        self.builder().api_token(token).map_err(|e| self.failed(e))
     }
 
     /// A client on the `session_cookie`, to create tokens with.
@@ -139,7 +127,57 @@ impl Named<'_, InsightSource> {
         let cookie = self
             .secret("session_cookie", &self.source.session_cookie)?
             .ok_or_else(|| self.missing("session_cookie", "creating a token needs a session"))?;
-        self.builder()?.session_cookie(cookie).map_err(|e| self.failed(e))
+        self.builder().session_cookie(cookie).map_err(|e| self.failed(e))
+    }
+}
+
+impl Named<'_, MagpieSource> {
+    /// What `rotate` replaces: the user's own tokens, or the `service_account`'s.
+    pub async fn rotation_target(&self) -> Result<magpie::RotationTarget, Failure> {
+        let client = self.client().await?;
+        Ok(match &self.source.service_account {
+            Some(account) => magpie::RotationTarget::service_account(client, account),
+            None => magpie::RotationTarget::personal(client),
+        })
+    }
+}
+
+impl Named<'_, BambooSource> {
+    /// What `rotate` replaces: the tokens named `token_name`, by one with `read` and `change`.
+    pub fn rotation_target(&self) -> Result<bamboo::RotationTarget, Failure> {
+        let source = self.source;
+        let name = source.token_name.as_ref().ok_or_else(|| {
+            self.missing("token_name", "rotating needs the name of the tokens to replace")
+        })?;
+        let token = bamboo::NewToken::new(name).with_read(source.read).with_change(source.change);
+        Ok(bamboo::RotationTarget::new(self.client()?, token))
+    }
+}
+
+impl Named<'_, EntuitySource> {
+    /// What `rotate` replaces: `token_user`'s tokens (with `token_description`, if set).
+    pub fn rotation_target(&self) -> Result<entuity::RotationTarget, Failure> {
+        let source = self.source;
+        let user = source.token_user.as_ref().ok_or_else(|| {
+            self.missing("token_user", "rotating needs the user whose tokens to replace")
+        })?;
+        let mut token = entuity::NewAccessToken::for_user_name(user);
+        if let Some(description) = &source.token_description {
+            token = token.with_description(description);
+        }
+        Ok(entuity::RotationTarget::new(self.client()?, token))
+    }
+}
+
+impl Named<'_, InsightSource> {
+    /// What `rotate` replaces: the user's tokens, by one made with the source's credentials
+    /// where it has them, else with its browser session.
+    pub fn rotation_target(&self) -> Result<insight::RotationTarget, Failure> {
+        let builder = self.builder();
+        Ok(match self.credentials()? {
+            Some(credentials) => insight::RotationTarget::by_credentials(builder, credentials),
+            None => insight::RotationTarget::by_session(builder, self.session()?),
+        })
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use access_tokens::inventory::Severity;
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Create, list, audit, rotate and revoke API access tokens on Silect Magpie, Agent APIs for
@@ -98,6 +100,7 @@ pub enum Command {
     },
     /// Runs an inventory, an audit and a rotation against simulators seeded with a demo fleet,
     /// in this process: nothing to set up.
+    #[cfg(feature = "demo")]
     Demo,
     /// Prints a shell completion script.
     Completions {
@@ -271,7 +274,7 @@ pub struct AuditArgs {
     /// Sources to audit [default: all].
     pub sources: Vec<String>,
     /// Exit with 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::Medium)]
+    #[arg(long, value_enum, default_value = "medium")]
     pub fail_on: FailOn,
     /// Tokens older than this many days are findings.
     #[arg(long, value_name = "DAYS")]
@@ -290,17 +293,31 @@ pub struct AuditArgs {
     pub max_tokens_per_account: Option<usize>,
 }
 
-/// The least severity that fails an audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    /// Any finding.
-    Low,
-    /// A policy broken.
-    Medium,
-    /// A token that should not work may still work.
-    High,
-    /// A token that should not work is in use.
-    Critical,
-    /// Never: findings are only printed.
-    Never,
+/// The least severity that fails an audit, or `None`: never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailOn(pub Option<Severity>);
+
+impl ValueEnum for FailOn {
+    fn value_variants<'a>() -> &'a [Self] {
+        const ALL: [FailOn; 5] = [
+            FailOn(Some(Severity::Low)),
+            FailOn(Some(Severity::Medium)),
+            FailOn(Some(Severity::High)),
+            FailOn(Some(Severity::Critical)),
+            FailOn(None),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self.0 {
+            Some(severity) => PossibleValue::new(severity.name()).help(match severity {
+                Severity::Low => "Any finding",
+                Severity::Medium => "A policy broken",
+                Severity::High => "A token that should not work may still work",
+                _ => "A token that should not work is in use",
+            }),
+            None => PossibleValue::new("never").help("Never: findings are only printed"),
+        })
+    }
 }

@@ -76,7 +76,7 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
     section("audit --fail-on never");
     let audit = AuditArgs {
         sources: Vec::new(),
-        fail_on: FailOn::Never,
+        fail_on: FailOn(None),
         max_age_days: None,
         max_idle_days: None,
         expiring_within_days: None,

@@ -1,10 +1,11 @@
 //! `access-tokens`: the SDK's operations, inventory, audit, rotation and revocation from a
-//! shell. Built with the `cli` feature: `cargo install access-tokens --features cli`.
+//! shell (`cargo install access-tokens-cli`).
 
 mod args;
 mod bamboo;
 mod config;
 mod connect;
+#[cfg(feature = "demo")]
 mod demo;
 mod entuity;
 mod failure;
@@ -85,6 +86,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
                 .render(&mut std::io::stdout())
                 .map_err(|e| Failure::Failed(e.to_string()));
         }
+        #[cfg(feature = "demo")]
         Command::Demo => return demo::run(out).await,
         _ => {}
     }
@@ -131,7 +133,9 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
         Command::RevokeLeaked { source, value_file } => {
             fleet::revoke_leaked(config, source, value_file.as_deref(), out).await
         }
-        Command::Demo | Command::Completions { .. } | Command::Man => {
+        #[cfg(feature = "demo")]
+        Command::Demo => unreachable!("handled before the configuration is read"),
+        Command::Completions { .. } | Command::Man => {
             unreachable!("handled before the configuration is read")
         }
     }

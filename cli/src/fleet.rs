@@ -4,11 +4,11 @@ use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
 use std::time::SystemTime;
 
-use access_tokens::inventory::{Audit, Severity};
-use access_tokens::rotation::{self, FileSink, InsightCreate, Leaked, Server, State, Target};
-use access_tokens::{Secret, bamboo, entuity};
+use access_tokens::Secret;
+use access_tokens::inventory::Audit;
+use access_tokens::rotation::{self, FileSink, Leaked, State};
 
-use crate::args::{AuditArgs, FailOn};
+use crate::args::AuditArgs;
 use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
@@ -32,14 +32,7 @@ pub async fn audit(config: &Config, args: &AuditArgs, out: Out) -> Result<(), Fa
     if listed.failed() {
         return Err(Failure::Partial);
     }
-    let threshold = match args.fail_on {
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
-    };
-    match (threshold, audit.most_severe()) {
+    match (args.fail_on.0, audit.most_severe()) {
         (Some(threshold), Some(worst)) if worst >= threshold => Err(Failure::Findings),
         _ => Ok(()),
     }
@@ -73,51 +66,20 @@ pub async fn rotate(config: &Config, name: &str, output: &Path, out: Out) -> Res
     let sink = FileSink::new(output);
     let report = match config.source(name)? {
         Source::Magpie(source) => {
-            let client = Named { config, name, source }.client().await?;
-            let target = match &source.service_account {
-                Some(account) => Target::magpie_service_account(&client, account),
-                None => Target::magpie_personal(&client),
-            };
+            let target = Named { config, name, source }.rotation_target().await?;
             rotation::rotate(&target, &sink).await
         }
         Source::Bamboo(source) => {
-            let named = Named { config, name, source };
-            let token_name = source.token_name.as_ref().ok_or_else(|| {
-                named.missing("token_name", "rotating needs the name of the tokens to replace")
-            })?;
-            let token =
-                bamboo::NewToken::new(token_name).with_read(source.read).with_change(source.change);
-            let client = named.client()?;
-            rotation::rotate(&Target::Bamboo { client: &client, token: &token }, &sink).await
+            let target = Named { config, name, source }.rotation_target()?;
+            rotation::rotate(&target, &sink).await
         }
         Source::Entuity(source) => {
-            let named = Named { config, name, source };
-            let user = source.token_user.as_ref().ok_or_else(|| {
-                named.missing("token_user", "rotating needs the user whose tokens to replace")
-            })?;
-            let mut token = entuity::NewAccessToken::for_user_name(user);
-            if let Some(description) = &source.token_description {
-                token = token.with_description(description);
-            }
-            let client = named.client()?;
-            rotation::rotate(&Target::Entuity { client: &client, token: &token }, &sink).await
+            let target = Named { config, name, source }.rotation_target()?;
+            rotation::rotate(&target, &sink).await
         }
         Source::Insight(source) => {
-            let named = Named { config, name, source };
-            let builder = named.builder()?;
-            // By credentials where the source has them, else by its browser session.
-            let (credentials, session);
-            let create = match named.credentials()? {
-                Some(found) => {
-                    credentials = found;
-                    InsightCreate::Credentials(&credentials)
-                }
-                None => {
-                    session = named.session()?;
-                    InsightCreate::Session(&session)
-                }
-            };
-            rotation::rotate(&Target::Insight { create, builder: &builder }, &sink).await
+            let target = Named { config, name, source }.rotation_target()?;
+            rotation::rotate(&target, &sink).await
         }
     };
     let human = || format!("{name}: {report}\n");
@@ -142,19 +104,19 @@ pub async fn revoke_leaked(
     let found = match config.source(name)? {
         Source::Magpie(source) => {
             let client = Named { config, name, source }.client().await?;
-            rotation::revoke_leaked(Server::Magpie(&client), &leaked).await
+            rotation::revoke_leaked(&client, &leaked).await
         }
         Source::Bamboo(source) => {
             let client = Named { config, name, source }.client()?;
-            rotation::revoke_leaked(Server::Bamboo(&client), &leaked).await
+            rotation::revoke_leaked(&client, &leaked).await
         }
         Source::Entuity(source) => {
             let client = Named { config, name, source }.client()?;
-            rotation::revoke_leaked(Server::Entuity(&client), &leaked).await
+            rotation::revoke_leaked(&client, &leaked).await
         }
         Source::Insight(source) => {
-            let builder = Named { config, name, source }.builder()?;
-            rotation::revoke_leaked(Server::Insight(&builder), &leaked).await
+            let builder = Named { config, name, source }.builder();
+            rotation::revoke_leaked(&builder, &leaked).await
         }
     }
     .map_err(|error| Failure::call(name, error))?;

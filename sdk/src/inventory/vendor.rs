@@ -1,0 +1,106 @@
+//! What the inventory needs of a vendor, implemented in each vendor's own module: how a
+//! source lists its tokens ([`List`]), and what a record reads from a token of its
+//! ([`VendorToken`]). Everything here is generic over them; no vendor is named.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+
+use futures_util::future::BoxFuture;
+
+use super::record::{Account, AccountKind, Readings, Tokens};
+use super::{TokenId, Vendor};
+use crate::{Error, ServerClock};
+
+/// A vendor's token as its list call returns it: what the inventory reads from it.
+pub(crate) trait VendorToken: serde::Serialize + fmt::Debug + Send + Sync + 'static {
+    /// Its product.
+    const VENDOR: Vendor;
+
+    /// An identifier that is stable across listings and never the secret.
+    fn id(&self) -> Option<TokenId>;
+
+    /// Its name or description.
+    fn name(&self) -> Option<&str>;
+
+    /// Whom it acts as, where the token says; a source's own account comes first
+    /// ([`Tokens::new`]).
+    fn account(&self) -> Option<Account<'_>>;
+
+    /// Everything the audit reads, from one look at the token.
+    fn readings(&self) -> Readings;
+}
+
+/// A source's way of listing: a client of one vendor, and which of its tokens.
+pub(crate) trait List: fmt::Debug + Send + Sync {
+    /// The vendor it lists.
+    fn vendor(&self) -> Vendor;
+
+    /// Lists the tokens, with the server's clock as its answer showed it.
+    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>>;
+}
+
+/// One listing's tokens of one vendor, with the account the source is about, if it is one
+/// account's; [`Tokens`] holds it without its type.
+#[derive(Debug)]
+pub(super) struct Listed<T> {
+    pub(super) account: Option<(AccountKind, String)>,
+    pub(super) tokens: Vec<T>,
+}
+
+/// [`Listed`] without its vendor's type: what a record reads, by the token's index.
+pub(super) trait TokenList: fmt::Debug + Send + Sync {
+    fn vendor(&self) -> Vendor;
+    fn len(&self) -> usize;
+    fn id(&self, index: usize) -> Option<TokenId>;
+    fn name(&self, index: usize) -> Option<&str>;
+    fn account(&self, index: usize) -> Option<Account<'_>>;
+    fn readings(&self, index: usize) -> Readings;
+    /// The vendor's own record, to serialize as it is.
+    fn record(&self, index: usize) -> &dyn erased_serde::Serialize;
+    /// The vendor's token at `index`, for [`TokenRecord::vendor_record`](super::TokenRecord::vendor_record).
+    fn token(&self, index: usize) -> &dyn Any;
+    /// The whole list, for [`Tokens::of`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: VendorToken> TokenList for Listed<T> {
+    fn vendor(&self) -> Vendor {
+        T::VENDOR
+    }
+
+    fn len(&self) -> usize {
+        self.tokens.len()
+    }
+
+    fn id(&self, index: usize) -> Option<TokenId> {
+        self.tokens[index].id()
+    }
+
+    fn name(&self, index: usize) -> Option<&str> {
+        self.tokens[index].name()
+    }
+
+    fn account(&self, index: usize) -> Option<Account<'_>> {
+        match &self.account {
+            Some((kind, name)) => Some(Account { kind: *kind, name: Some(Cow::Borrowed(name)) }),
+            None => self.tokens[index].account(),
+        }
+    }
+
+    fn readings(&self, index: usize) -> Readings {
+        self.tokens[index].readings()
+    }
+
+    fn record(&self, index: usize) -> &dyn erased_serde::Serialize {
+        &self.tokens[index]
+    }
+
+    fn token(&self, index: usize) -> &dyn Any {
+        &self.tokens[index]
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
