@@ -4,7 +4,8 @@
 use std::process::Command;
 use std::time::Instant;
 
-use access_tokens_bench::{self as bench, AppPair, Measured, MemoryProbe, Settings};
+use access_tokens_bench::report::{self, Measured};
+use access_tokens_bench::{self as bench, AppPair, MemoryProbe, Settings};
 use peak_alloc::PeakAlloc;
 
 /// Counts allocations, for the decoding section's peak memory.
@@ -56,7 +57,7 @@ fn main() {
             }
             let before = before_started.elapsed();
             rows.extend(measured.rows);
-            rows.push(bench::whole_run(
+            rows.push(report::whole_run(
                 &measured.command,
                 measured.seconds,
                 started.elapsed(),
@@ -71,16 +72,9 @@ fn main() {
                 .to_owned(),
         )),
     }
-    // Sections in order: the numbered ones, then build cost, TLS, before/after and the run.
-    rows.sort_by_key(|row| match row.section.as_bytes()[0] {
-        digit @ b'0'..=b'9' => digit,
-        _ if row.section.starts_with("Build") => b'A',
-        _ if row.section.starts_with("TLS") => b'B',
-        _ if row.section.starts_with("Before") => b'C',
-        _ => b'D',
-    });
+    report::in_report_order(&mut rows);
     let machine = machine();
-    let report = bench::markdown(&rows, &command, &machine, &not_measured);
+    let report = report::markdown(&rows, &command, &machine, &not_measured);
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../BENCHMARKS.md");
     std::fs::write(path, &report).expect("BENCHMARKS.md is writable");
     print!("{report}");
