@@ -76,17 +76,31 @@ pub enum Command {
     /// Lists the tokens of every source (or of those named) and audits them against the
     /// policy: the configuration's `[policy]`, else the recommended one, changed by flags.
     Audit(AuditArgs),
-    /// Rotates a source's credentials: creates one, writes it to a file as pending, checks
-    /// it, makes it current, retires the old ones and confirms it. Run it again after a
-    /// failure: it resumes.
+    /// Rotates a source's credential: creates one, writes it to a file as pending, checks it,
+    /// makes it current, runs the source's `after_promote` command, retires what it replaces
+    /// (at once, or after `retire_after`) and confirms it. Run it again after a failure: it
+    /// resumes.
     Rotate {
         /// The source; its configuration names the target (`service_account`, `token_name`,
-        /// `token_user`, ...).
+        /// `token_user`, ...) and, under `[sources.NAME.rotation]`, what is retired and when.
         source: String,
-        /// Where the new secret goes: replaced whole, mode 0600, the pending secret beside
-        /// it in FILE.pending until the rotation finishes.
+        /// Where the new secret goes [default: the source's `sink.file`, or an Insight.io
+        /// source's `api_token` file]: replaced whole, keeping the file's owner, group and
+        /// mode, the pending secret beside it in FILE.pending until the rotation finishes.
         #[arg(long, short, value_name = "FILE")]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        /// Check everything and print what would be created, where its secret would go and
+        /// what would be retired; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Retires the tokens a rotation replaced whose grace window (`retire_after`) has ended.
+    RetireDue {
+        /// The source.
+        source: String,
+        /// The rotation's file [default: as for `rotate`].
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Revokes the token whose value is read from stdin (asked without echo on a terminal) or a
     /// file, found by constant-time comparison, and confirms it. Magpie lists no values: it

@@ -36,6 +36,28 @@ pub enum Source {
     Insight(InsightSource),
 }
 
+impl Source {
+    /// The source's rotation settings.
+    pub fn rotation(&self) -> &RotationSettings {
+        match self {
+            Self::Magpie(source) => &source.rotation,
+            Self::Bamboo(source) => &source.rotation,
+            Self::Entuity(source) => &source.rotation,
+            Self::Insight(source) => &source.rotation,
+        }
+    }
+
+    /// The source's sink settings, if it has them.
+    pub fn sink(&self) -> Option<&SinkSettings> {
+        match self {
+            Self::Magpie(source) => source.sink.as_ref(),
+            Self::Bamboo(source) => source.sink.as_ref(),
+            Self::Entuity(source) => source.sink.as_ref(),
+            Self::Insight(source) => source.sink.as_ref(),
+        }
+    }
+}
+
 /// `vendor = "magpie"`: a user who logs in, by password or personal access token, or a
 /// session token; `service_account` makes `rotate`, `inventory` and `audit` work on that
 /// account's tokens (the user must be an administrator).
@@ -54,6 +76,11 @@ pub struct MagpieSource {
     pub session_token: Option<SecretRef>,
     /// A service account whose tokens this source is about.
     pub service_account: Option<String>,
+    /// `[sources.<name>.rotation]`: how `rotate` runs.
+    #[serde(default)]
+    pub rotation: RotationSettings,
+    /// `[sources.<name>.sink]`: where `rotate` puts the new secret.
+    pub sink: Option<SinkSettings>,
 }
 
 /// `vendor = "bamboo"`: an administrator; `token_name` (with `read` and `change`) names the
@@ -78,6 +105,11 @@ pub struct BambooSource {
     /// The rotated token may change agents.
     #[serde(default)]
     pub change: bool,
+    /// `[sources.<name>.rotation]`: how `rotate` runs.
+    #[serde(default)]
+    pub rotation: RotationSettings,
+    /// `[sources.<name>.sink]`: where `rotate` puts the new secret.
+    pub sink: Option<SinkSettings>,
 }
 
 /// `plugin`: which release of the Bamboo plugin, and so which paths, a server has.
@@ -137,6 +169,11 @@ pub struct EntuitySource {
     pub token_user: Option<String>,
     /// Only that user's tokens with this description are rotated.
     pub token_description: Option<String>,
+    /// `[sources.<name>.rotation]`: how `rotate` runs.
+    #[serde(default)]
+    pub rotation: RotationSettings,
+    /// `[sources.<name>.sink]`: where `rotate` puts the new secret.
+    pub sink: Option<SinkSettings>,
 }
 
 /// `vendor = "insight"`: an API token to list and revoke with (point it at the file `rotate`
@@ -161,6 +198,124 @@ pub struct InsightSource {
     pub ldap: bool,
     /// A logged-in browser session's `Cookie` header.
     pub session_cookie: Option<SecretRef>,
+    /// `[sources.<name>.rotation]`: how `rotate` runs.
+    #[serde(default)]
+    pub rotation: RotationSettings,
+    /// `[sources.<name>.sink]`: where `rotate` puts the new secret.
+    pub sink: Option<SinkSettings>,
+}
+
+/// `[sources.<name>.rotation]`: how `rotate` runs for a source.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotationSettings {
+    /// `"replaced"` (the default: what the sink held, and what earlier runs left) or `"all"`
+    /// (every other token of the target).
+    #[serde(default)]
+    pub retire: access_tokens::rotation::Retire,
+    /// How long the replaced token keeps working once the new one is current (`"2h"`).
+    pub retire_after: Option<Span>,
+    /// The new token's lifetime in days, where the vendor lets it be chosen (Entuity);
+    /// default: the replaced token's.
+    pub lifetime_days: Option<u64>,
+    /// A command run once the new secret is current, before anything is retired (`["systemctl",
+    /// "reload", "app"]`); it gets the secret's file path, never the secret.
+    pub after_promote: Option<Vec<String>>,
+    /// The rotation's name, which marks the tokens it creates (default: the source's name).
+    pub name: Option<String>,
+}
+
+/// `[sources.<name>.sink]`: where `rotate` writes the new secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkSettings {
+    /// The file the application reads the secret from; `-o FILE` overrides it. Relative to the
+    /// configuration's directory.
+    pub file: Option<PathBuf>,
+    /// The file's mode (`"0640"`), instead of the existing file's (or 0600 for a new one).
+    pub mode: Option<Mode>,
+    /// The file's group (a name or a number), instead of the existing file's.
+    pub group: Option<GroupRef>,
+}
+
+/// A span of time written as a number and a unit: `"90s"`, `"15m"`, `"2h"`, `"7d"`, `"2w"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span(pub Duration);
+
+impl std::str::FromStr for Span {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 =
+            number.parse().map_err(|_| format!("`{text}` is not a span like \"2h\""))?;
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            "w" => 7 * 86_400,
+            _ => return Err(format!("`{text}`: a span's unit is s, m, h, d or w")),
+        };
+        Ok(Self(Duration::from_secs(number.saturating_mul(seconds))))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Permission bits written in octal: `"0640"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode(pub u32);
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match u32::from_str_radix(&text, 8) {
+            Ok(bits) if bits <= 0o7777 => Ok(Self(bits)),
+            _ => Err(serde::de::Error::custom(format!("`{text}` is not a mode like \"0640\""))),
+        }
+    }
+}
+
+/// A group, by name (looked up in `/etc/group`) or number.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum GroupRef {
+    /// A group id.
+    Id(u32),
+    /// A group name.
+    Name(String),
+}
+
+impl GroupRef {
+    /// The group's id.
+    pub fn id(&self) -> Result<u32, String> {
+        match self {
+            Self::Id(id) => Ok(*id),
+            Self::Name(name) => {
+                if let Ok(id) = name.parse() {
+                    return Ok(id);
+                }
+                let groups = std::fs::read_to_string("/etc/group")
+                    .map_err(|e| format!("cannot read /etc/group for group `{name}`: {e}"))?;
+                groups
+                    .lines()
+                    .filter_map(|line| {
+                        let mut fields = line.split(':');
+                        let found = fields.next()?;
+                        let id = fields.nth(1)?.parse().ok()?;
+                        (found == name).then_some(id)
+                    })
+                    .next()
+                    .ok_or_else(|| format!("no group `{name}` in /etc/group"))
+            }
+        }
+    }
 }
 
 /// `[policy]`: the audit's rules; any left out are the recommended policy's.
@@ -181,6 +336,11 @@ pub fn days(n: u64) -> Duration {
 }
 
 impl PolicyConfig {
+    /// The longest a token may live: `max_age_days`, the cap on a rotated token's lifetime.
+    pub fn max_age(&self) -> Option<Duration> {
+        self.max_age_days.map(days)
+    }
+
     /// The policy: the recommended one, with what this sets.
     pub fn policy(&self) -> Policy {
         let mut policy = Policy::recommended();
@@ -254,6 +414,21 @@ impl<'de> Deserialize<'de> for SecretRef {
     }
 }
 
+/// `path` as written in the configuration at `config`: `~/` is the home directory, and a
+/// relative path is relative to the configuration's directory, so that it means the same
+/// under cron as in a shell.
+pub fn resolve(config: &Path, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = std::env::var_os("HOME").filter(|home| !home.is_empty())
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    match config.parent() {
+        Some(directory) if path.is_relative() => directory.join(path),
+        _ => path.to_owned(),
+    }
+}
+
 /// What a credential is read for, to name it in errors.
 #[derive(Debug, Clone, Copy)]
 pub struct Key<'a> {
@@ -280,7 +455,7 @@ impl SecretRef {
                 Ok(value) if !value.is_empty() => Ok(Secret::new(value)),
                 _ => refused(format!("the environment variable {name} is not set")),
             },
-            Self::File(path) => match std::fs::read_to_string(path) {
+            Self::File(path) => match std::fs::read_to_string(resolve(key.path, path)) {
                 Ok(mut value) => {
                     let kept = value.trim_end_matches(['\r', '\n']).len();
                     value.truncate(kept);
@@ -386,6 +561,11 @@ impl Config {
                 if known.is_empty() { "none".into() } else { known.join(", ") }
             ))
         })
+    }
+
+    /// `path` as written in this configuration ([`resolve`]).
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        resolve(&self.path, path)
     }
 
     /// A key of the source `source`, for messages.

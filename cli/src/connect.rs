@@ -171,13 +171,51 @@ impl Named<'_, EntuitySource> {
 
 impl Named<'_, InsightSource> {
     /// What `rotate` replaces: the user's tokens, by one made with the source's credentials
-    /// where it has them, else with its browser session.
+    /// where it has them, else with its browser session (its user `user`, if named).
     pub fn rotation_target(&self) -> Result<insight::RotationTarget, Failure> {
         let builder = self.builder();
         Ok(match self.credentials()? {
             Some(credentials) => insight::RotationTarget::by_credentials(builder, credentials),
-            None => insight::RotationTarget::by_session(builder, self.session()?),
+            None => {
+                let target = insight::RotationTarget::by_session(builder, self.session()?);
+                match &self.source.user {
+                    Some(user) if self.source.ldap => target.owned_by(format!("ldap@{user}")),
+                    Some(user) => target.owned_by(format!("userpass@{user}")),
+                    None => target,
+                }
+            }
         })
+    }
+
+    /// Refuses to rotate into a file other than the one the source's `api_token` is read
+    /// from: the rotation retires the token the source lists with, so the next inventory would
+    /// fail with 401.
+    pub fn check_sink_is_the_api_token(&self, file: &std::path::Path) -> Result<(), Failure> {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            std::fs::canonicalize(a)
+                .ok()
+                .zip(std::fs::canonicalize(b).ok())
+                .is_some_and(|(a, b)| a == b)
+                || a == b
+        };
+        match &self.source.api_token {
+            None => Ok(()),
+            Some(SecretRef::File(token)) if same(&self.config.relative(token), file) => Ok(()),
+            Some(SecretRef::File(token)) => Err(self.missing(
+                "api_token",
+                &format!(
+                    "the rotation would retire the token in {}, which this source lists with; \
+                     rotate into that file (`-o {}`), or drop `api_token`",
+                    token.display(),
+                    token.display()
+                ),
+            )),
+            Some(_) => Err(self.missing(
+                "api_token",
+                "the rotation would retire the token this source lists with: read it from the \
+                 file the rotation writes (`api_token = { file = ... }`)",
+            )),
+        }
     }
 }
 

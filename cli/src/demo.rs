@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use access_tokens::testing::{BambooFixture, EntuityFixture, InsightFixture, MagpieFixture};
-use access_tokens::{Error, bamboo, entuity};
+use access_tokens::{Error, Secret, bamboo, entuity};
 
 use crate::args::{AuditArgs, Command, FailOn};
 use crate::config::Config;
@@ -33,6 +33,9 @@ struct Seeded {
     bamboo: BambooFixture,
     entuity: EntuityFixture,
     insight: InsightFixture,
+    /// What the applications read now, by their files' names: the secrets the rotations
+    /// replace.
+    in_use: Vec<(&'static str, Secret)>,
 }
 
 async fn seed() -> Result<Seeded, Error> {
@@ -43,28 +46,36 @@ async fn seed() -> Result<Seeded, Error> {
         InsightFixture::start().await?,
     );
     // More service-account tokens than the policy allows; a Bamboo token that may change
-    // agents and was never used; an Entuity token about to expire.
+    // agents and was never used; an Entuity token about to expire. The applications read the
+    // last CI token, the Bamboo and Entuity tokens, and ada's Insight.io token.
+    let mut ci = None;
     for _ in 0..6 {
-        magpie.admin.service_account("ci@example.com").create().await?;
+        ci = Some(magpie.admin.service_account("ci@example.com").create().await?.token);
     }
     let deploy = bamboo::NewToken::new("deploy").with_read(true).with_change(true);
-    bamboo.client.create_token(&deploy).await?;
+    let deploy = bamboo.client.create_token(&deploy).await?.uuid;
     let soon = SystemTime::now() + Duration::from_secs(3 * 24 * 60 * 60);
     let dashboards = entuity::NewAccessToken::for_user_name("guy2")
         .with_description("dashboards")
         .expiring_at(soon);
-    entuity.client.create_token(&dashboards).await?;
-    Ok(Seeded { magpie, bamboo, entuity, insight })
+    let dashboards = entuity.client.create_token(&dashboards).await?.token_value;
+    let ada = insight.client.api_token();
+    let in_use = vec![
+        ("magpie-ci.token", ci.expect("six created")),
+        ("bamboo.token", deploy),
+        ("entuity.token", dashboards),
+        ("insight.token", ada),
+    ];
+    Ok(Seeded { magpie, bamboo, entuity, insight, in_use })
 }
 
 async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Failure> {
     let password = directory.join("password");
     let failed = |e: std::io::Error| Failure::Failed(e.to_string());
     write_private(&password, PASSWORD).map_err(failed)?;
-    // Ada's Insight.io token, saved where the rotation will replace it.
-    let insight_token = seeded.insight.client.api_token();
-    write_private(&directory.join("insight.token"), insight_token.expose_secret())
-        .map_err(failed)?;
+    for (file, secret) in &seeded.in_use {
+        write_private(&directory.join(file), secret.expose_secret()).map_err(failed)?;
+    }
     let config = config(seeded, directory, &password)?;
     let section = |title: &str| {
         if !out.json && !out.quiet {
@@ -84,10 +95,12 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         max_tokens_per_account: None,
     };
     crate::run_configured(&config, &Command::Audit(audit), out).await?;
+    section("rotate entuity --dry-run");
+    let plan = Command::Rotate { source: "entuity".into(), output: None, dry_run: true };
+    crate::run_configured(&config, &plan, out).await?;
     for source in ["magpie-ci", "bamboo", "entuity", "insight"] {
-        let output = directory.join(format!("{source}.token"));
-        section(&format!("rotate {source} --output {}", output.display()));
-        let rotate = Command::Rotate { source: source.into(), output };
+        section(&format!("rotate {source}"));
+        let rotate = Command::Rotate { source: source.into(), output: None, dry_run: false };
         crate::run_configured(&config, &rotate, out).await?;
     }
     section("inventory, after the rotations");
@@ -114,6 +127,9 @@ url = "{magpie}"
 user = "root@example.com"
 password = {{ file = "{password}" }}
 service_account = "ci@example.com"
+sink = {{ file = "magpie-ci.token" }}
+# A service account for CI alone: its rotation retires every other token it has.
+rotation = {{ retire = "all" }}
 
 [sources.bamboo]
 vendor = "bamboo"
@@ -123,6 +139,7 @@ password = {{ file = "{password}" }}
 token_name = "deploy"
 read = true
 change = true
+sink = {{ file = "bamboo.token" }}
 
 [sources.entuity]
 vendor = "entuity"
@@ -131,19 +148,22 @@ user = "admin"
 password = {{ file = "{password}" }}
 token_user = "guy2"
 token_description = "dashboards"
+sink = {{ file = "entuity.token" }}
+# The dashboards reload their token hourly: the old one keeps working an hour more.
+rotation = {{ retire_after = "1h" }}
 
 [sources.insight]
 vendor = "insight"
 url = "{insight}"
-api_token = {{ file = "{insight_token}" }}
+api_token = {{ file = "insight.token" }}
 user = "ada"
 password = {{ file = "{password}" }}
+sink = {{ file = "insight.token" }}
 "#,
         magpie = seeded.magpie.url,
         bamboo = seeded.bamboo.url,
         entuity = seeded.entuity.url,
         insight = seeded.insight.url,
-        insight_token = directory.join("insight.token").display(),
     );
     Config::parse(&directory.join("config.toml"), &text)
 }

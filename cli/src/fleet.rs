@@ -1,4 +1,4 @@
-//! The commands across sources: `inventory`, `audit`, `rotate` and `revoke-leaked`.
+//! The commands across sources: `inventory`, `audit` and `revoke-leaked`.
 
 use std::io::{IsTerminal as _, Read as _};
 use std::path::Path;
@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use access_tokens::Secret;
 use access_tokens::inventory::Audit;
-use access_tokens::rotation::{self, FileSink, Leaked, State};
+use access_tokens::rotation::{self, Leaked};
 
 use crate::args::AuditArgs;
 use crate::config::{Config, Source};
@@ -59,38 +59,6 @@ pub fn print_audit(listed: &Listed, audit: &Audit<'_>, out: Out) -> Result<(), F
         text
     };
     out.show(&value, human)
-}
-
-/// `rotate`: the source's target rotated, the new secret in `output`.
-pub async fn rotate(config: &Config, name: &str, output: &Path, out: Out) -> Result<(), Failure> {
-    let sink = FileSink::new(output);
-    let report = match config.source(name)? {
-        Source::Magpie(source) => {
-            let target = Named { config, name, source }.rotation_target().await?;
-            rotation::rotate(&target, &sink).await
-        }
-        Source::Bamboo(source) => {
-            let target = Named { config, name, source }.rotation_target()?;
-            rotation::rotate(&target, &sink).await
-        }
-        Source::Entuity(source) => {
-            let target = Named { config, name, source }.rotation_target()?;
-            rotation::rotate(&target, &sink).await
-        }
-        Source::Insight(source) => {
-            let target = Named { config, name, source }.rotation_target()?;
-            rotation::rotate(&target, &sink).await
-        }
-    };
-    let human = || format!("{name}: {report}\n");
-    out.show(&report, human)?;
-    match report.state {
-        State::Rotated => Ok(()),
-        _ => Err(Failure::Failed(format!(
-            "source `{name}`: the rotation stopped ({}); run it again to resume",
-            report.state
-        ))),
-    }
 }
 
 /// `revoke-leaked`: the token whose value is read from `value_file` (or stdin) revoked.

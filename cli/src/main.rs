@@ -15,6 +15,7 @@ mod listing;
 mod magpie;
 mod new_secret;
 mod output;
+mod rotation;
 
 use std::process::ExitCode;
 
@@ -129,7 +130,13 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
         },
         Command::Inventory { sources } => fleet::inventory(config, sources, out).await,
         Command::Audit(args) => fleet::audit(config, args, out).await,
-        Command::Rotate { source, output } => fleet::rotate(config, source, output, out).await,
+        Command::Rotate { source, output, dry_run } => {
+            let action = if *dry_run { rotation::Action::Plan } else { rotation::Action::Rotate };
+            rotation::run(config, source, output.as_deref(), action, out).await
+        }
+        Command::RetireDue { source, output } => {
+            rotation::run(config, source, output.as_deref(), rotation::Action::RetireDue, out).await
+        }
         Command::RevokeLeaked { source, value_file } => {
             fleet::revoke_leaked(config, source, value_file.as_deref(), out).await
         }

@@ -1,9 +1,9 @@
 //! What a command prints: a table or lines for people, JSON for programs, or nothing.
 
 use std::io::{self, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use access_tokens::inventory::{Inventory, Moment, TokenRecord};
+use access_tokens::inventory::{Inventory, Moment, TokenRecord, utc_minute};
 use serde::Serialize;
 
 use crate::failure::Failure;
@@ -136,44 +136,9 @@ pub fn moment_of(at: Option<SystemTime>) -> String {
     at.map_or_else(|| "unknown".into(), utc_minute)
 }
 
-/// A time as `YYYY-MM-DD HH:MM`, UTC.
-pub fn utc_minute(at: SystemTime) -> String {
-    let seconds = match at.duration_since(UNIX_EPOCH) {
-        Ok(since) => since.as_secs() as i64,
-        Err(before) => -(before.duration().as_secs() as i64),
-    };
-    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}", rest / 3600, rest % 3600 / 60)
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
-
-    #[test]
-    fn times_are_shown_as_utc_minutes() {
-        assert_eq!(utc_minute(UNIX_EPOCH), "1970-01-01 00:00");
-        let leap_day = UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_723);
-        assert_eq!(utc_minute(leap_day), "2000-02-29 01:02");
-        assert_eq!(utc_minute(UNIX_EPOCH - Duration::from_secs(60)), "1969-12-31 23:59");
-    }
 
     #[test]
     fn tables_pad_every_column_but_the_last() {

@@ -19,7 +19,9 @@
 //! # }
 //! ```
 
+#[cfg(feature = "inventory")]
 mod inventory;
+#[cfg(feature = "rotation")]
 mod rotation;
 
 use progenitor_client::ClientInfo;
@@ -30,6 +32,7 @@ use access_tokens_runtime::builder::BuilderCore;
 
 use generated::types::XsrfCheck;
 pub use generated::types::{NewToken, Token};
+#[cfg(feature = "rotation")]
 pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/bamboo.yaml`, for calls the facade does not

@@ -23,7 +23,9 @@
 //! # }
 //! ```
 
+#[cfg(feature = "inventory")]
 mod inventory;
+#[cfg(feature = "rotation")]
 mod rotation;
 
 use std::time::SystemTime;
@@ -37,6 +39,7 @@ use access_tokens_runtime::time;
 
 use generated::types::Media;
 pub use generated::types::{AccessToken, AccessTokenStats, AccessTokenUpdate, NewAccessToken};
+#[cfg(feature = "rotation")]
 pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/entuity.yaml`, for calls the facade does not

@@ -28,7 +28,9 @@
 //! # }
 //! ```
 
+#[cfg(feature = "inventory")]
 mod inventory;
+#[cfg(feature = "rotation")]
 mod rotation;
 
 use std::sync::Arc;
@@ -45,6 +47,7 @@ use access_tokens_runtime::execute::Operation;
 use access_tokens_runtime::time;
 
 pub use generated::types::{ApiToken, AuthenticatedToken, NewApiToken};
+#[cfg(feature = "rotation")]
 pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/insight.yaml`, for calls the facade does not

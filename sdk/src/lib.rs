@@ -16,9 +16,11 @@
 //! [`rotation`] replaces a target's credentials without ever losing the new secret or leaving
 //! the account without one the caller holds, and revokes a leaked token found by its value.
 //!
-//! Each module is behind a feature of its name, all four on by default; an application that
-//! needs one vendor can compile only that one (`default-features = false, features =
-//! ["magpie"]`). The `schemars` feature derives `schemars::JsonSchema` for the generated types.
+//! Each module is behind a feature of its name, all on by default; an application that needs
+//! one vendor's client can compile only that one (`default-features = false, features =
+//! ["codegen", "magpie"]`). `codegen` generates the clients from the documents as the crate
+//! builds (without it, the reviewed snapshot of the same code is compiled). The `schemars`
+//! feature derives `schemars::JsonSchema` for the generated types.
 //!
 //! # Quick start
 //!
@@ -125,14 +127,22 @@ pub mod entuity;
 #[cfg(feature = "insight")]
 #[cfg_attr(docsrs, doc(cfg(feature = "insight")))]
 pub mod insight;
-#[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
+#[cfg(all(
+    feature = "inventory",
+    any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight")
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "inventory")))]
 pub mod inventory;
 #[cfg(feature = "magpie")]
 #[cfg_attr(docsrs, doc(cfg(feature = "magpie")))]
 pub mod magpie;
 #[cfg(any(feature = "magpie", feature = "insight"))]
 mod renewal;
-#[cfg(any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight"))]
+#[cfg(all(
+    feature = "rotation",
+    any(feature = "magpie", feature = "bamboo", feature = "entuity", feature = "insight")
+))]
+#[cfg_attr(docsrs, doc(cfg(feature = "rotation")))]
 pub mod rotation;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]

@@ -23,7 +23,9 @@
 //! # }
 //! ```
 
+#[cfg(feature = "inventory")]
 mod inventory;
+#[cfg(feature = "rotation")]
 mod rotation;
 
 use std::future::Future;
@@ -39,6 +41,7 @@ use access_tokens_runtime::builder::BuilderCore;
 use access_tokens_runtime::execute::Operation;
 
 pub use generated::types::{AccessToken, NewAccessToken};
+#[cfg(feature = "rotation")]
 pub use rotation::RotationTarget;
 
 /// The client progenitor generates from `openapi/magpie.yaml`, for calls the facade does not
@@ -84,6 +87,14 @@ impl Login {
     /// Logs in with a personal access token.
     pub fn personal_access_token(token: impl Into<Secret>) -> Self {
         Self::PersonalAccessToken(token.into())
+    }
+
+    /// The user it logs in as, where it names one (a password login).
+    fn user(&self) -> Option<&str> {
+        match self {
+            Self::Password { username, .. } => Some(username),
+            Self::PersonalAccessToken(_) => None,
+        }
     }
 
     /// The password or token this login sends.
@@ -155,8 +166,9 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub fn session_token(self, token: impl Into<Secret>) -> Result<Client, Error> {
-        let session = self.session(token.into())?;
-        Ok(Client::new(session, None))
+        let dial = self.dial()?;
+        let session = dial.session(token.into())?;
+        Ok(Client::new(session, dial, None, None))
     }
 
     /// Logs in and finishes with the session token the server returns.
@@ -182,18 +194,43 @@ impl ClientBuilder {
     /// # }
     /// ```
     pub async fn login(self, login: Login) -> Result<Client, Error> {
-        let session = self.log_in(login.clone()).await?;
-        let relogin = self.relogin.then(|| Relogin { builder: self, login });
-        Ok(Client::new(session, relogin))
+        let dial = self.dial()?;
+        let session = dial.log_in(login.clone()).await?;
+        let user = login.user().map(str::to_owned);
+        let relogin = self.relogin.then(|| Relogin { dial: dial.clone(), login });
+        Ok(Client::new(session, dial, relogin, user))
     }
 
-    /// A session from `login`, on the builder's connection.
-    async fn log_in(&self, login: Login) -> Result<Session, Error> {
+    /// The builder's connection, and how a session travels on it.
+    fn dial(&self) -> Result<Dial, Error> {
         let (base_url, connection) = self.core.connect()?;
-        let context = connection.context().redacting(login.secret());
+        Ok(Dial {
+            base_url: base_url.to_owned(),
+            http: connection.http.clone(),
+            context: connection.context(),
+            transport: self.transport,
+        })
+    }
+}
+
+/// What a client needs to log in, again or as another user: its builder's connection (one
+/// pool, one policy) and how a session travels on it.
+#[derive(Debug, Clone)]
+struct Dial {
+    base_url: String,
+    http: reqwest::Client,
+    /// The connection's context, without credentials.
+    context: crate::Context,
+    transport: SessionTransport,
+}
+
+impl Dial {
+    /// A session from `login`.
+    async fn log_in(&self, login: Login) -> Result<Session, Error> {
+        let context = self.context.clone().redacting(login.secret());
         let body = login.into_request()?;
         let anonymous =
-            generated::Client::new_with_client(base_url, connection.http.clone(), context);
+            generated::Client::new_with_client(&self.base_url, self.http.clone(), context);
         let session = anonymous.login(&body).await?.token;
         // The server has started a session: if this client cannot send it, hand it back.
         self.session(session.clone()).map_err(|error| match error {
@@ -204,9 +241,8 @@ impl ClientBuilder {
         })
     }
 
-    /// The generated client carrying `session`, on the builder's connection.
+    /// The generated client carrying `session`.
     fn session(&self, session: Secret) -> Result<Session, Error> {
-        let (base_url, connection) = self.core.connect()?;
         let token = session.expose_secret();
         let (name, value) = match self.transport {
             SessionTransport::Header => {
@@ -219,8 +255,8 @@ impl ClientBuilder {
             }
         };
         let value = checks::header_value("session token", value)?;
-        let context = connection.context().with_secret_header(name, value).redacting(&session);
-        let api = generated::Client::new_with_client(base_url, connection.http.clone(), context);
+        let context = self.context.clone().with_secret_header(name, value).redacting(&session);
+        let api = generated::Client::new_with_client(&self.base_url, self.http.clone(), context);
         Ok(Session { api, token: session })
     }
 }
@@ -235,8 +271,10 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Shared {
-    base_url: String,
     session: Renewing<Relogin>,
+    dial: Dial,
+    /// The user it logged in as, where the login named one.
+    user: Option<String>,
 }
 
 /// A session, and the generated client that sends it.
@@ -249,7 +287,7 @@ struct Session {
 /// How a client from `login` logs in again.
 #[derive(Debug)]
 struct Relogin {
-    builder: ClientBuilder,
+    dial: Dial,
     login: Login,
 }
 
@@ -258,14 +296,21 @@ impl Renew for Relogin {
     const OPERATIONS: &'static [Operation] = generated::OPERATIONS;
 
     async fn renew(&self) -> Result<Session, Error> {
-        self.builder.log_in(self.login.clone()).await
+        self.dial.log_in(self.login.clone()).await
     }
 }
 
 impl Client {
-    fn new(session: Session, relogin: Option<Relogin>) -> Self {
-        let base_url = session.api.baseurl().to_owned();
-        Self { shared: Arc::new(Shared { base_url, session: Renewing::new(session, relogin) }) }
+    fn new(session: Session, dial: Dial, relogin: Option<Relogin>, user: Option<String>) -> Self {
+        let session = Renewing::new(session, relogin);
+        Self { shared: Arc::new(Shared { session, dial, user }) }
+    }
+
+    /// A client on the same connection, logged in with `login` (which it does not renew).
+    #[cfg(feature = "rotation")]
+    pub(crate) async fn log_in_as(&self, login: Login) -> Result<Client, Error> {
+        let dial = self.shared.dial.clone();
+        Ok(Client::new(dial.log_in(login).await?, dial, None, None))
     }
 
     /// The session calls go out on now.
@@ -297,7 +342,12 @@ impl Client {
 
     /// The base URL every path is appended to, without a trailing slash.
     pub fn base_url(&self) -> &str {
-        &self.shared.base_url
+        &self.shared.dial.base_url
+    }
+
+    /// The user the client logged in as, where its login named one (a password login).
+    pub fn user(&self) -> Option<&str> {
+        self.shared.user.as_deref()
     }
 
     /// The session token this client sends now, e.g. to reuse the session later.

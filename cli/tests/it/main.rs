@@ -14,6 +14,7 @@ use access_tokens::{Secret, entuity, insight};
 use serde_json::Value;
 
 #[cfg(unix)]
+mod rotate;
 mod terminal;
 
 const PASSWORD: &str = "correct-horse-battery-staple-42";
@@ -517,51 +518,6 @@ password = {{ file = "{wrong}" }}
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rotate_writes_the_new_secret_0600_before_retiring_the_old_ones() {
-    let mut fleet = Fleet::start("rotate").await;
-    let old = fleet.entuity_values().await;
-    let file = fleet.path("guy2.token");
-    let run = fleet.run(&["--json", "rotate", "entuity", "--output", file.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report = run.json();
-    assert_eq!(report["state"]["state"], "rotated");
-    let steps: Vec<&str> =
-        report["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(
-        steps,
-        ["create", "store", "identify", "check", "promote", "retire", "confirm", "finish"]
-    );
-    let new = read_secret(&file);
-    fleet.secrets.push(new.clone());
-    #[cfg(unix)]
-    assert_eq!(mode(&file), 0o600);
-    assert!(!fleet.path("guy2.token.pending").exists());
-    let now = fleet.entuity_values().await;
-    assert_eq!(now, [new]);
-    assert!(!now.contains(&old[0]));
-
-    // The Insight.io source's token is the file the rotation replaces, so it keeps working.
-    let run =
-        fleet.run(&["rotate", "insight", "-o", fleet.path("insight.token").to_str().unwrap()]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.starts_with("insight: insight rotation: rotated"), "{}", run.stdout);
-    fleet.secrets.push(read_secret(&fleet.path("insight.token")));
-    assert_eq!(fleet.run(&["insight", "insight", "list"]).code, 0);
-    assert_eq!(fleet.insight.token_count(), 1);
-
-    // A rotation that stops exits 3, and the next run resumes.
-    fleet.bamboo.inject_at(2, access_tokens::testing::Fault::Status(500));
-    let file = fleet.path("deploy.token");
-    let stopped = fleet.run(&["rotate", "bamboo", "-o", file.to_str().unwrap()]);
-    assert_eq!(stopped.code, 3);
-    assert!(stopped.stderr.contains("run it again to resume"), "{}", stopped.stderr);
-    let resumed = fleet.run(&["--json", "rotate", "bamboo", "-o", file.to_str().unwrap()]);
-    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
-    assert_eq!(resumed.json()["steps"][0]["step"], "resume");
-    fleet.secrets.push(read_secret(&file));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() {
     let mut fleet = Fleet::start("leaked").await;
     let leaked = fleet.entuity_values().await.remove(0);
@@ -579,13 +535,18 @@ async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() 
     let run =
         fleet.run(&["--json", "revoke-leaked", "bamboo", "--value-file", file.to_str().unwrap()]);
     assert_eq!(run.json()["outcome"], "revoked");
-    let magpie = fleet.run_with_stdin(&["revoke-leaked", "magpie"], "anything");
+    // Magpie lists no values: the value logs in, and its user's tokens are the candidates.
+    let ada = fleet.secrets[1].clone();
+    let magpie = fleet.run_with_stdin(&["revoke-leaked", "magpie"], ada.expose_secret());
     assert_eq!(magpie.code, 3);
     assert!(
         magpie.stdout.contains("Magpie lists no values; the token is one of: tok-1"),
         "{}",
         magpie.stdout
     );
+    assert_eq!(fleet.magpie.token_count(ADA), 1, "nothing revoked");
+    let unknown = fleet.run_with_stdin(&["revoke-leaked", "magpie"], "0123456789abcdef");
+    assert_eq!((unknown.code, unknown.stdout.as_str()), (3, "magpie: no token has that value\n"));
     let argument = fleet.run(&["revoke-leaked", "entuity", leaked.expose_secret()]);
     assert_eq!(argument.code, 2, "a value is never an argument");
     assert!(argument.stderr.contains("not shown: it may be a secret"), "{}", argument.stderr);
@@ -704,7 +665,36 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
             ),
         ),
     ];
-    for (text, args, expected) in cases {
+    let entuity = "[sources.e]\nvendor = \"entuity\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"X\" }\ntoken_user = \"g\"\n";
+    let rotation_cases = [
+        (
+            "[sources.e.rotation]\nretire = \"everything\"\n",
+            "source `e`: unknown variant `everything`, expected `replaced` or `all`",
+        ),
+        (
+            "[sources.e.rotation]\nretire_after = \"2 hours\"\n",
+            "source `e`: `2 hours`: a span's unit is s, m, h, d or w",
+        ),
+        (
+            "[sources.e.sink]\nfile = \"t\"\nmode = \"0999\"\n",
+            "source `e`: `0999` is not a mode like \"0640\"",
+        ),
+        (
+            "[sources.e.sink]\nfile = \"t\"\ngroup = \"no-such-group-here\"\n",
+            "source `e`, key `sink.group`: no group `no-such-group-here`",
+        ),
+        (
+            "[sources.e.sink]\nfile = \"t\"\n[sources.e.rotation]\nafter_promote = []\n",
+            "source `e`, key `rotation.after_promote`: the command is empty",
+        ),
+        ("", "source `e`, key `sink`: rotating needs a file for the new secret"),
+    ];
+    let rotation_cases = rotation_cases.map(|(extra, expected)| {
+        (format!("{entuity}{extra}"), &["rotate", "e"][..], format!("{shown}: {expected}"))
+    });
+    let cases =
+        cases.iter().map(|(text, args, expected)| (text.to_string(), *args, expected.clone()));
+    for (text, args, expected) in cases.chain(rotation_cases) {
         std::fs::write(&path, text).unwrap();
         let run = fleet.run_on(&path, args, "");
         assert!(run.stderr.contains(&expected), "{expected:?} not in {:?}", run.stderr);

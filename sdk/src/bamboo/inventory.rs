@@ -1,31 +1,16 @@
 //! Bamboo in an inventory: every token of a server, and what a record reads from a token.
 
-use futures_util::future::BoxFuture;
-
 use super::{Client, Token};
 use crate::inventory::{
-    Account, List, Permissions, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, Permissions, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
 };
-use crate::{Error, ServerClock};
 
 impl Source {
     /// Every token of a Bamboo server.
     pub fn bamboo(name: impl Into<String>, client: Client) -> Self {
-        Self::new(name, Listed(client))
-    }
-}
-
-#[derive(Debug)]
-struct Listed(Client);
-
-impl List for Listed {
-    fn vendor(&self) -> Vendor {
-        Vendor::Bamboo
-    }
-
-    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>> {
-        Box::pin(async move {
-            Ok((Tokens::new(None, self.0.list_tokens().await?), self.0.server_clock()))
+        Self::new(name, Vendor::Bamboo, move || {
+            let client = client.clone();
+            async move { Ok((Tokens::new(None, client.list_tokens().await?), client.server_clock())) }
         })
     }
 }

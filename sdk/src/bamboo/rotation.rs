@@ -3,11 +3,12 @@
 
 use super::{Client, NewToken, Token};
 use crate::inventory::{TokenId, Vendor};
-use crate::rotation::{Created, Credentials, Failure, Held, Rotate, Sealed};
+use crate::rotation::{About, Created, Credentials, Failure, Held, New, Rotate, Sealed};
 use crate::{Error, Secret};
 
-/// The Bamboo tokens named as `token` is: what [`rotation::rotate`](crate::rotation::rotate)
-/// replaces with one created as `token`, with its permissions.
+/// The Bamboo tokens named as `token` is: what a [`Rotation`](crate::rotation::Rotation)
+/// replaces with one created as `token`, with its permissions. The name is the rotation's
+/// scope: give each rotation a name of its own.
 #[derive(Debug, Clone)]
 pub struct RotationTarget {
     client: Client,
@@ -47,7 +48,7 @@ impl Credentials for RotationTarget {
 }
 
 impl Rotate for RotationTarget {
-    async fn create(&self) -> Result<Created<Token>, Error> {
+    async fn create(&self, _: &New<'_, Token>) -> Result<Created<Token>, Error> {
         let created = self.client.create_token(&self.token).await?;
         Ok(Created { secret: created.uuid.clone(), held: Some(held(created)) })
     }
@@ -62,6 +63,16 @@ impl Rotate for RotationTarget {
             }
             Some(_) => Ok(()),
         }
+    }
+
+    fn describe(&self, _: &New<'_, Token>) -> String {
+        let access = match (self.token.read, self.token.change) {
+            (true, true) => "read and change",
+            (true, false) => "read",
+            (false, true) => "change",
+            (false, false) => "do nothing",
+        };
+        format!("a Bamboo token named {:?} that may {access}, never expiring", self.token.name)
     }
 }
 
@@ -99,5 +110,6 @@ impl Client {
 
 /// A token, by the fingerprint of its uuid.
 fn held(token: Token) -> Held<Token> {
-    Held { id: TokenId::fingerprint(Vendor::Bamboo, &token.uuid), handle: token }
+    let about = About { label: Some(token.name.clone()), ..About::default() };
+    Held { id: TokenId::fingerprint(Vendor::Bamboo, &token.uuid), handle: token, about }
 }

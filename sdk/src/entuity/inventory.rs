@@ -2,34 +2,18 @@
 
 use std::borrow::Cow;
 
-use futures_util::future::BoxFuture;
-
 use super::{AccessToken, Client};
 use crate::inventory::{
-    Account, AccountKind, List, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
 };
 use access_tokens_runtime::time;
-
-use crate::{Error, ServerClock};
 
 impl Source {
     /// Every token of an Entuity server.
     pub fn entuity(name: impl Into<String>, client: Client) -> Self {
-        Self::new(name, Listed(client))
-    }
-}
-
-#[derive(Debug)]
-struct Listed(Client);
-
-impl List for Listed {
-    fn vendor(&self) -> Vendor {
-        Vendor::Entuity
-    }
-
-    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>> {
-        Box::pin(async move {
-            Ok((Tokens::new(None, self.0.list_tokens().await?), self.0.server_clock()))
+        Self::new(name, Vendor::Entuity, move || {
+            let client = client.clone();
+            async move { Ok((Tokens::new(None, client.list_tokens().await?), client.server_clock())) }
         })
     }
 }

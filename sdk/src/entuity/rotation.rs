@@ -5,11 +5,13 @@ use std::time::SystemTime;
 
 use super::{AccessToken, Client, NewAccessToken};
 use crate::inventory::{TokenId, Vendor};
-use crate::rotation::{Created, Credentials, Failure, Held, Rotate, Sealed};
+use crate::rotation::{About, Created, Credentials, Failure, Held, New, Rotate, Sealed, unmarked};
 use crate::{Error, Secret};
 
-/// The Entuity tokens of `token`'s user (with `token`'s description, if it has one): what
-/// [`rotation::rotate`](crate::rotation::rotate) replaces with one created as `token`.
+/// The Entuity tokens of `token`'s user (with `token`'s description, if it has one): what a
+/// [`Rotation`](crate::rotation::Rotation) replaces with one created as `token`, described as
+/// it (or as the replaced one), marked as the rotation's, and living as long as the replaced
+/// one unless the rotation sets a lifetime.
 #[derive(Debug, Clone)]
 pub struct RotationTarget {
     client: Client,
@@ -30,7 +32,8 @@ impl RotationTarget {
             (None, Some(id)) => listed.user_id == Some(id),
             (None, None) => false,
         };
-        user && (template.description.is_none() || listed.description == template.description)
+        let description = listed.description.as_deref().map(unmarked);
+        user && (template.description.is_none() || description == template.description.as_deref())
     }
 }
 
@@ -56,8 +59,10 @@ impl Credentials for RotationTarget {
 }
 
 impl Rotate for RotationTarget {
-    async fn create(&self) -> Result<Created<AccessToken>, Error> {
-        let created = self.client.create_token(&self.token).await?;
+    const SETS_EXPIRY: bool = true;
+
+    async fn create(&self, new: &New<'_, AccessToken>) -> Result<Created<AccessToken>, Error> {
+        let created = self.client.create_token(&self.request(new)).await?;
         Ok(Created { secret: created.token_value.clone(), held: Some(held(created)) })
     }
 
@@ -69,6 +74,33 @@ impl Rotate for RotationTarget {
             Some(expiry) if expiry.is_expired_at(now) => Err(Failure::NotWorking("has expired")),
             _ => Ok(()),
         }
+    }
+
+    fn describe(&self, new: &New<'_, AccessToken>) -> String {
+        let request = self.request(new);
+        let user = match (&request.user_name, request.user_id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(id)) => format!("#{id}"),
+            (None, None) => "no user".to_owned(),
+        };
+        let description = request.description.unwrap_or_default();
+        // The expiry, when there is one, is the plan's `new_expires`.
+        let never = if new.expires.is_none() { ", never expiring" } else { "" };
+        format!("an Entuity token for {user}, described {description:?}{never}")
+    }
+}
+
+impl RotationTarget {
+    /// The create's request: the template, described as it (or as the replaced token) with
+    /// the rotation's mark, expiring as `new` says.
+    fn request(&self, new: &New<'_, AccessToken>) -> NewAccessToken {
+        let mut request = self.token.clone();
+        let base = self.token.description.as_deref().or_else(|| new.replaced_label());
+        request.description = Some(new.marked(base));
+        if let Some(at) = new.expires {
+            request = request.expiring_at(at);
+        }
+        request
     }
 }
 
@@ -94,5 +126,11 @@ impl Credentials for Client {
 
 /// A token, by its id.
 fn held(token: AccessToken) -> Held<AccessToken> {
-    Held { id: TokenId::Vendor(token.token_id.to_string()), handle: token }
+    let about = About {
+        label: token.description.clone(),
+        created: token.created_at(),
+        expires: token.expiry(),
+        owner: token.user_name.clone(),
+    };
+    Held { id: TokenId::Vendor(token.token_id.to_string()), handle: token, about }
 }

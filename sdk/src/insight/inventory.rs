@@ -2,32 +2,17 @@
 
 use std::borrow::Cow;
 
-use futures_util::future::BoxFuture;
-
 use super::{ApiToken, Client};
 use crate::inventory::{
-    Account, AccountKind, List, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
 };
-use crate::{Error, ServerClock};
 
 impl Source {
     /// The Insight.io tokens of the user whose token `client` carries.
     pub fn insight(name: impl Into<String>, client: Client) -> Self {
-        Self::new(name, Listed(client))
-    }
-}
-
-#[derive(Debug)]
-struct Listed(Client);
-
-impl List for Listed {
-    fn vendor(&self) -> Vendor {
-        Vendor::Insight
-    }
-
-    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>> {
-        Box::pin(async move {
-            Ok((Tokens::new(None, self.0.list_tokens().await?), self.0.server_clock()))
+        Self::new(name, Vendor::Insight, move || {
+            let client = client.clone();
+            async move { Ok((Tokens::new(None, client.list_tokens().await?), client.server_clock())) }
         })
     }
 }
@@ -48,11 +33,13 @@ impl VendorToken for ApiToken {
         Some(Account { kind: AccountKind::User, name: self.uid.as_deref().map(Cow::Borrowed) })
     }
 
-    /// Times in Unix milliseconds.
+    /// Times in Unix milliseconds; a token works until it is revoked (the vendor's user
+    /// guide), so it never expires.
     fn readings(&self) -> Readings {
         Readings {
             created: Moment::from(self.created_at()),
             last_used: Moment::from(self.last_used_at()),
+            expires: Moment::Never,
             ..Readings::default()
         }
     }

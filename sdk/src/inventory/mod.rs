@@ -42,31 +42,46 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use serde::{Serialize, Serializer};
 
 pub use audit::{Audit, Finding, Findings, Policy, Rule, Severity};
-pub use moment::Moment;
+pub use moment::{Moment, utc_minute};
 pub(crate) use record::Readings;
 pub use record::{
     Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
 };
-pub(crate) use vendor::{List, VendorToken};
+pub(crate) use vendor::VendorToken;
 
 use crate::{Error, ServerClock};
 
 /// Where tokens are listed from: a client of one vendor, under a name of the caller's that
 /// records, failures and progress carry. Each vendor's module makes them
 /// (`Source::magpie`, `Source::bamboo`, …).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Source {
     name: String,
-    list: Arc<dyn List>,
+    vendor: Vendor,
+    list: Arc<List>,
 }
 
+/// How a source lists: its client's call, with the server's clock as its answer showed it.
+type List =
+    dyn Fn() -> BoxFuture<'static, Result<(Tokens, Option<ServerClock>), Error>> + Send + Sync;
+
 impl Source {
-    /// A source named `name` that lists with `list`.
-    pub(crate) fn new(name: impl Into<String>, list: impl List + 'static) -> Self {
-        Self { name: name.into(), list: Arc::new(list) }
+    /// A source named `name` of `vendor` that lists with `list`.
+    ///
+    /// Generic, like each vendor's constructor that calls it, so that a vendor's listing is
+    /// compiled into the applications that list with it, not into every one that depends on
+    /// this crate (a boxed future's code is compiled where it is boxed).
+    pub(crate) fn new<F, Fut>(name: impl Into<String>, vendor: Vendor, list: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(Tokens, Option<ServerClock>), Error>> + Send + 'static,
+    {
+        let list: Arc<List> = Arc::new(move || Box::pin(list()));
+        Self { name: name.into(), vendor, list }
     }
 
     /// The name records and failures carry.
@@ -76,7 +91,13 @@ impl Source {
 
     /// The vendor it lists.
     pub fn vendor(&self) -> Vendor {
-        self.list.vendor()
+        self.vendor
+    }
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Source").field("name", &self.name).field("vendor", &self.vendor).finish()
     }
 }
 
@@ -199,7 +220,7 @@ impl Inventory {
             while running.len() < max_concurrent.max(1) {
                 let Some((index, source)) = pending.next() else { break };
                 progress(Progress::Started { source: &source.name, done, total });
-                running.push(async move { (index, source.list.list().await) });
+                running.push(async move { (index, (source.list)().await) });
             }
             let Some((index, result)) = running.next().await else { break };
             done += 1;

@@ -4,6 +4,8 @@ use std::time::SystemTime;
 
 use serde::{Serialize, Serializer};
 
+use access_tokens_runtime::time;
+
 use crate::Expiry;
 
 /// When something happened or will happen to a token, as the vendor reported it.
@@ -61,7 +63,7 @@ impl Serialize for Moment {
         match self {
             Self::At(at) => {
                 map.serialize_entry("state", "at")?;
-                map.serialize_entry("unix_ms", &unix_millis(*at))?;
+                map.serialize_entry("unix_ms", &time::to_unix_millis(*at))?;
             }
             Self::Never => map.serialize_entry("state", "never")?,
             Self::Unknown { raw } => {
@@ -73,14 +75,9 @@ impl Serialize for Moment {
     }
 }
 
-/// Milliseconds since the Unix epoch, negative before it (saturating far from it).
-fn unix_millis(at: SystemTime) -> i64 {
-    let millis =
-        |duration: std::time::Duration| i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
-    match at.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => millis(after),
-        Err(before) => -millis(before.duration()),
-    }
+/// A time to the minute in UTC, `2026-12-04 18:30`: how reports, plans and tables show times.
+pub fn utc_minute(at: SystemTime) -> String {
+    time::utc_minute(at)
 }
 
 #[cfg(test)]

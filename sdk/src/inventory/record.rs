@@ -349,7 +349,7 @@ pub enum AccountKind {
 /// value, in hex. It names the same token in every listing and report, and is safe to show:
 /// a digest cannot be turned back into the value, and these values are random strings far too
 /// long to be guessed from it (Bamboo's uuids carry 122 random bits).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum TokenId {
     /// The vendor's own id, which is not a secret.

@@ -1,16 +1,14 @@
-//! What the inventory needs of a vendor, implemented in each vendor's own module: how a
-//! source lists its tokens ([`List`]), and what a record reads from a token of its
-//! ([`VendorToken`]). Everything here is generic over them; no vendor is named.
+//! What the inventory needs of a vendor, implemented in each vendor's own module: what a
+//! record reads from a token of its ([`VendorToken`]); how a source lists is a closure each
+//! vendor's `Source` constructor gives ([`Source::new`](super::Source::new)). Everything here
+//! is generic over them; no vendor is named.
 
 use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 
-use futures_util::future::BoxFuture;
-
-use super::record::{Account, AccountKind, Readings, Tokens};
+use super::record::{Account, AccountKind, Readings};
 use super::{TokenId, Vendor};
-use crate::{Error, ServerClock};
 
 /// A vendor's token as its list call returns it: what the inventory reads from it.
 pub(crate) trait VendorToken: serde::Serialize + fmt::Debug + Send + Sync + 'static {
@@ -24,20 +22,11 @@ pub(crate) trait VendorToken: serde::Serialize + fmt::Debug + Send + Sync + 'sta
     fn name(&self) -> Option<&str>;
 
     /// Whom it acts as, where the token says; a source's own account comes first
-    /// ([`Tokens::new`]).
+    /// ([`Tokens::new`](super::Tokens::new)).
     fn account(&self) -> Option<Account<'_>>;
 
     /// Everything the audit reads, from one look at the token.
     fn readings(&self) -> Readings;
-}
-
-/// A source's way of listing: a client of one vendor, and which of its tokens.
-pub(crate) trait List: fmt::Debug + Send + Sync {
-    /// The vendor it lists.
-    fn vendor(&self) -> Vendor;
-
-    /// Lists the tokens, with the server's clock as its answer showed it.
-    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>>;
 }
 
 /// One listing's tokens of one vendor, with the account the source is about, if it is one

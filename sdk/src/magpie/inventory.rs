@@ -1,20 +1,25 @@
 //! Magpie in an inventory: a user's own tokens or a service account's, and what a record
 //! reads from a token.
 
-use futures_util::future::BoxFuture;
-
 use super::{AccessToken, Client};
 use crate::inventory::{
-    Account, AccountKind, List, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
 };
 use access_tokens_runtime::time;
 
-use crate::{Error, Expiry, ServerClock};
+use crate::Expiry;
 
 impl Source {
-    /// The Magpie tokens of the user whose session `client` carries.
+    /// The Magpie tokens of the user whose session `client` carries (named in the records
+    /// where the client logged in with a user name).
     pub fn magpie(name: impl Into<String>, client: Client) -> Self {
-        Self::new(name, Listed { client, service_account: None })
+        Self::new(name, Vendor::Magpie, move || {
+            let client = client.clone();
+            async move {
+                let user = client.user().map(|user| (AccountKind::User, user.to_owned()));
+                Ok((Tokens::new(user, client.list_tokens().await?), client.server_clock()))
+            }
+        })
     }
 
     /// The tokens of Magpie's service account `user_name`, listed by an administrator's
@@ -24,32 +29,14 @@ impl Source {
         client: Client,
         user_name: impl Into<String>,
     ) -> Self {
-        Self::new(name, Listed { client, service_account: Some(user_name.into()) })
-    }
-}
-
-/// A client, and whose tokens it lists: its user's, or a service account's.
-#[derive(Debug)]
-struct Listed {
-    client: Client,
-    service_account: Option<String>,
-}
-
-impl List for Listed {
-    fn vendor(&self) -> Vendor {
-        Vendor::Magpie
-    }
-
-    fn list(&self) -> BoxFuture<'_, Result<(Tokens, Option<ServerClock>), Error>> {
-        Box::pin(async move {
-            let (tokens, account) = match &self.service_account {
-                Some(name) => (
-                    self.client.service_account(name).list().await?,
-                    Some((AccountKind::ServiceAccount, name.clone())),
-                ),
-                None => (self.client.list_tokens().await?, None),
-            };
-            Ok((Tokens::new(account, tokens), self.client.server_clock()))
+        let user_name = user_name.into();
+        Self::new(name, Vendor::Magpie, move || {
+            let (client, user_name) = (client.clone(), user_name.clone());
+            async move {
+                let tokens = client.service_account(&user_name).list().await?;
+                let account = Some((AccountKind::ServiceAccount, user_name));
+                Ok((Tokens::new(account, tokens), client.server_clock()))
+            }
         })
     }
 }
@@ -83,7 +70,7 @@ impl VendorToken for AccessToken {
 /// or milliseconds as a number or a numeric string. A number of 10^11 or more is taken as
 /// milliseconds: as seconds it would be after the year 5138, and as milliseconds anything
 /// since March 1973 is at least that.
-fn undocumented(value: Option<&serde_json::Value>) -> Moment {
+pub(super) fn undocumented(value: Option<&serde_json::Value>) -> Moment {
     use serde_json::Value;
     let unreadable = |value: &Value| Moment::Unknown { raw: Some(value.to_string()) };
     let epoch = |number: i64| {
@@ -125,6 +112,8 @@ mod tests {
         assert_eq!(read(json!("1700000000")), at_seconds);
         assert_eq!(read(json!("1700000000000")), at_seconds);
         assert_eq!(read(json!("2023-11-14T22:13:20Z")), at_seconds);
+        assert_eq!(read(json!("2023-11-14T22:13:20+00:00")), at_seconds);
+        assert_eq!(read(json!("2023-11-14T17:13:20-05:00")), at_seconds);
         assert_eq!(read(json!("292278994-08-17T07:12:55.807Z")), Moment::Never);
         assert_eq!(
             read(json!("next Tuesday")),

@@ -1,10 +1,11 @@
 //! Where a rotation hands the new secret before it goes on: a [`Sink`] the caller supplies, or
-//! the [`FileSink`] provided.
+//! the [`FileSink`](super::FileSink) provided.
 
 use std::future::Future;
-use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::time::Duration;
 
+use super::Ledger;
 use crate::Secret;
 use crate::inventory::{TokenId, Vendor};
 
@@ -21,17 +22,25 @@ pub struct NewCredential<'a> {
     pub secret: &'a Secret,
 }
 
+impl<'a> NewCredential<'a> {
+    /// A credential of `vendor` with `secret`, and its id if known: for testing a sink.
+    pub fn new(vendor: Vendor, id: Option<&'a TokenId>, secret: &'a Secret) -> Self {
+        Self { vendor, id, secret }
+    }
+}
+
 /// Keeps a rotation's new secret: pending first, current once it has passed its check, like
-/// AWS Secrets Manager's `AWSPENDING` and `AWSCURRENT` stages.
+/// AWS Secrets Manager's `AWSPENDING` and `AWSCURRENT` stages; and the rotation's
+/// [`Ledger`] between runs, and its lock.
 ///
 /// The rotation goes on only once `store` returns `Ok`, so `Ok` must mean the value is durably
 /// kept (written and synced, committed to a vault); on an error, the rotation retires the new
 /// credential again and touches none of the old ones. A sink whose `store` makes the secret
-/// current at once need not implement the other two methods.
+/// current at once need not implement `promote`, `finish` and `pending`.
 ///
-/// A sink's error is shown in the rotation's [`Report`](super::Report): it must not hold the
-/// secret.
-pub trait Sink {
+/// A sink's errors are shown in the rotation's [`Report`](super::Report): they must not hold
+/// the secret.
+pub trait Sink: Sync {
     /// Stores `credential`'s secret as the pending one, leaving the current one as it is, and
     /// returns once it is durably kept.
     fn store(&self, credential: &NewCredential<'_>) -> impl Future<Output = io::Result<()>> + Send;
@@ -54,124 +63,86 @@ pub trait Sink {
     fn pending(&self) -> impl Future<Output = io::Result<Option<Secret>>> + Send {
         std::future::ready(Ok(None))
     }
-}
 
-/// Keeps the secret in a file, and the pending one, until the rotation finishes, in the file
-/// named the same with `.pending` appended. Each is replaced whole or not at all: the value is
-/// written to a new file beside them (mode 0600 on Unix, created new so that nothing else can
-/// have opened it), synced, and renamed into place, and the directory is synced. A crash at
-/// any point leaves each file old or new, never half-written.
-///
-/// Each file holds the secret and a newline. Writing blocks the task for the few
-/// milliseconds a small file's sync takes.
-#[derive(Debug, Clone)]
-pub struct FileSink {
-    path: PathBuf,
-    pending: PathBuf,
-}
+    /// Moves the pending secret out of the way, keeping it: it is not the target's, so the
+    /// rotation will not resume with it, and the fresh rotation's [`store`](Self::store) must
+    /// not lose it. Default: nothing (a sink that keeps no pending secret has none to keep).
+    fn set_aside_pending(&self) -> impl Future<Output = io::Result<()>> + Send {
+        std::future::ready(Ok(()))
+    }
 
-impl<'a> NewCredential<'a> {
-    /// A credential of `vendor` with `secret`, and its id if known: for testing a sink.
-    pub fn new(vendor: Vendor, id: Option<&'a TokenId>, secret: &'a Secret) -> Self {
-        Self { vendor, id, secret }
+    /// The secret the sink holds as current, if any: the credential a rotation replaces, found
+    /// by its value where the vendor lists values. Default: none (then only the [`Ledger`]
+    /// tells).
+    fn current(&self) -> impl Future<Output = io::Result<Option<Secret>>> + Send {
+        std::future::ready(Ok(None))
+    }
+
+    /// Whether a new secret can be stored and promoted as this sink promises (the file's
+    /// directory writable, its owner, group and mode kept): run before anything is created,
+    /// and by a [plan](super::Rotation::plan). Default: yes.
+    fn check(&self) -> impl Future<Output = io::Result<()>> + Send {
+        std::future::ready(Ok(()))
+    }
+
+    /// Where the secret goes, for a plan and a report; never the secret.
+    fn describe(&self) -> String {
+        "the caller's sink".to_owned()
+    }
+
+    /// A short name for the rotation into this sink, the default of
+    /// [`Rotation::named`](super::Rotation::named), which marks the tokens it creates.
+    fn name(&self) -> String {
+        "rotation".to_owned()
+    }
+
+    /// Holds off every other rotation into this sink until the guard is dropped, waiting up to
+    /// `wait` for one that runs; an error if it still runs. Default: no lock, for a sink only
+    /// one process writes.
+    fn lock(&self, wait: Duration) -> impl Future<Output = io::Result<SinkLock>> + Send {
+        let _ = wait;
+        std::future::ready(Ok(SinkLock::none()))
+    }
+
+    /// Whether the lock is free now, for a [plan](super::Rotation::plan): an error if another
+    /// rotation holds it. Changes nothing a rotation keeps. Default: takes the lock without
+    /// waiting and lets it go.
+    fn check_lock(&self) -> impl Future<Output = io::Result<()>> + Send {
+        async { self.lock(Duration::ZERO).await.map(drop) }
+    }
+
+    /// The rotation's ledger, as [`save_ledger`](Self::save_ledger) last kept it. Default:
+    /// an empty one (a sink that keeps none cannot tell, after a restart, what the rotation it
+    /// resumes replaces).
+    fn ledger(&self) -> impl Future<Output = io::Result<Ledger>> + Send {
+        std::future::ready(Ok(Ledger::default()))
+    }
+
+    /// Keeps the rotation's ledger, durably, before the rotation goes on. Default: dropped.
+    fn save_ledger(&self, ledger: &Ledger) -> impl Future<Output = io::Result<()>> + Send {
+        let _ = ledger;
+        std::future::ready(Ok(()))
     }
 }
 
-impl FileSink {
-    /// A sink writing to `path`, whose directory must exist.
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        let path = path.into();
-        let mut pending = path.clone().into_os_string();
-        pending.push(".pending");
-        Self { path, pending: pending.into() }
+/// A [`Sink`]'s lock: other rotations into the sink wait until it is dropped.
+#[must_use = "the lock is released when dropped"]
+pub struct SinkLock(Option<Box<dyn Send + Sync>>);
+
+impl SinkLock {
+    /// A lock held by `guard` (a locked file, a lease) until it is dropped.
+    pub fn held_by(guard: impl Send + Sync + 'static) -> Self {
+        Self(Some(Box::new(guard)))
     }
 
-    /// The file the current secret is in.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The file the pending secret is in until it is promoted.
-    pub fn pending_path(&self) -> &Path {
-        &self.pending
-    }
-
-    fn directory(&self) -> &Path {
-        match self.path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        }
-    }
-
-    /// Writes `secret` to `target`, whole or not at all.
-    fn replace(&self, target: &Path, secret: &Secret) -> io::Result<()> {
-        let name = self.path.file_name().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "the sink's path names no file")
-        })?;
-        let suffix = access_tokens_runtime::random::bits();
-        let staged =
-            self.directory().join(format!(".{}.{suffix:016x}.new", name.to_string_lossy()));
-        let written = write_new(&staged, secret)
-            .and_then(|()| std::fs::rename(&staged, target))
-            .and_then(|()| sync_directory(self.directory()));
-        if written.is_err() {
-            // Nothing to do if it is gone already.
-            let _ = std::fs::remove_file(&staged);
-        }
-        written
+    /// No lock.
+    pub fn none() -> Self {
+        Self(None)
     }
 }
 
-impl Sink for FileSink {
-    async fn store(&self, credential: &NewCredential<'_>) -> io::Result<()> {
-        self.replace(&self.pending, credential.secret)
+impl std::fmt::Debug for SinkLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "SinkLock(held)" } else { "SinkLock(none)" })
     }
-
-    async fn promote(&self) -> io::Result<()> {
-        let pending = self.pending().await?.ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, "no pending secret to promote")
-        })?;
-        self.replace(&self.path, &pending)
-    }
-
-    async fn finish(&self) -> io::Result<()> {
-        match std::fs::remove_file(&self.pending) {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-            removed => removed.and_then(|()| sync_directory(self.directory())),
-        }
-    }
-
-    async fn pending(&self) -> io::Result<Option<Secret>> {
-        match std::fs::read_to_string(&self.pending) {
-            Ok(mut value) => {
-                if value.ends_with('\n') {
-                    value.pop();
-                }
-                Ok(Some(Secret::new(value)))
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
-}
-
-/// Writes `secret` to a file that must not exist yet, readable by its owner only, and syncs it.
-fn write_new(path: &Path, secret: &Secret) -> io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(secret.expose_secret().as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()
-}
-
-/// Makes a rename in `directory` durable (a no-op where directories cannot be opened).
-fn sync_directory(directory: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    std::fs::File::open(directory)?.sync_all()?;
-    #[cfg(not(unix))]
-    let _ = directory;
-    Ok(())
 }

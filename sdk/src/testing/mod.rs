@@ -320,10 +320,7 @@ fn unix_seconds(at: SystemTime) -> i64 {
 
 /// Unix milliseconds (Insight.io, and the seconds above).
 #[cfg(any(feature = "magpie", feature = "entuity", feature = "insight"))]
-fn unix_millis(at: SystemTime) -> i64 {
-    let since = at.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-}
+use access_tokens_runtime::time::to_unix_millis as unix_millis;
 
 /// A token to seed a simulator with, as if it had lived a while: when it was created, last
 /// used and expires, how often it was used and how many of its sessions are active. What a
