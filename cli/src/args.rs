@@ -22,10 +22,19 @@ pub struct Cli {
     /// Print JSON (a stable shape, never a secret) instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Print nothing on success but what was asked for (a secret to stdout); the exit code
-    /// tells the rest.
+    /// Print no progress and no summary: only what was asked for, and errors (always, on
+    /// stderr).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Log each call the library makes (operation, outcome, attempts, time; never a secret)
+    /// on stderr: -v, and -vv for more. ACCESS_TOKENS_LOG sets the filter instead
+    /// (`access_tokens=debug`).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Go on without asking: deleting, revoking, Magpie's own rotate, and a secret printed on
+    /// a terminal. Without it they are confirmed on a terminal, and refused elsewhere.
+    #[arg(long, short, global = true)]
+    pub yes: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -33,10 +42,11 @@ pub struct Cli {
 /// Shown after `--help`.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
-  1  audit findings at or above --fail-on
-  2  usage or configuration error
-  3  a source or a call failed (the rest of the output is still printed)";
+  0    success
+  1    audit findings at or above --fail-on; revoke-leaked revoked nothing
+  2    usage or configuration error: nothing was done
+  3    a source or a call failed (the rest of the output is still printed)
+  130  interrupted";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -68,11 +78,8 @@ pub enum Command {
         #[command(subcommand)]
         command: InsightCommand,
     },
-    /// Lists the tokens of every source (or of those named) as one table.
-    Inventory {
-        /// Sources to list [default: all].
-        sources: Vec<String>,
-    },
+    /// Lists the tokens of every source (or of those chosen) as one table.
+    Inventory(Choice),
     /// Lists the tokens of every source (or of those named) and audits them against the
     /// policy: the configuration's `[policy]`, else the recommended one, changed by flags.
     Audit(AuditArgs),
@@ -116,13 +123,70 @@ pub enum Command {
     /// in this process: nothing to set up.
     #[cfg(feature = "demo")]
     Demo,
-    /// Prints a shell completion script.
+    /// Lists the configuration's sources: name, vendor, URL, account, where `rotate` writes.
+    Sources,
+    /// Checks the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Prints a shell completion script, with the configuration's source names.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Prints the man page (roff).
     Man,
+}
+
+/// `config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Checks the file offline: its syntax and keys, that every credential can be read (a
+    /// prompt is not asked), file permissions, URLs and files named. Exit 2 if anything is
+    /// wrong, with every problem listed.
+    Check,
+}
+
+/// Which sources a command covers: those named, of the vendors named; all by default.
+#[derive(Debug, Clone, Args)]
+pub struct Choice {
+    /// Sources, by name [default: all]; the same as --source.
+    #[arg(value_name = "SOURCE")]
+    pub names: Vec<String>,
+    /// A source, by name (repeatable).
+    #[arg(long = "source", value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Only the sources of this vendor (repeatable).
+    #[arg(long, value_enum, value_name = "VENDOR")]
+    pub vendor: Vec<VendorName>,
+}
+
+/// A vendor, as `--vendor` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VendorName {
+    /// Silect Magpie.
+    Magpie,
+    /// Agent APIs for Bamboo.
+    Bamboo,
+    /// Entuity.
+    Entuity,
+    /// Insight.io.
+    Insight,
+}
+
+impl VendorName {
+    /// Whether this names `vendor`.
+    pub fn is(self, vendor: access_tokens::inventory::Vendor) -> bool {
+        use access_tokens::inventory::Vendor;
+        matches!(
+            (self, vendor),
+            (Self::Magpie, Vendor::Magpie)
+                | (Self::Bamboo, Vendor::Bamboo)
+                | (Self::Entuity, Vendor::Entuity)
+                | (Self::Insight, Vendor::Insight)
+        )
+    }
 }
 
 /// Where a secret that a command creates is written: exactly one of the two.
@@ -133,7 +197,8 @@ pub struct SecretOutput {
     /// (and nothing is created).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Write it to stdout, alone on a line (not with --json, which never holds a secret).
+    /// Write it to stdout, alone on a line (not with --json, which never holds a secret; on
+    /// a terminal, where it stays in the scrollback, only when confirmed or with --yes).
     #[arg(long)]
     pub stdout: bool,
 }
@@ -161,7 +226,7 @@ pub enum MagpieCommand {
         /// The new description.
         description: String,
     },
-    /// Deletes a token.
+    /// Deletes a token (confirmed, or --yes).
     Delete {
         /// The token's id.
         id: String,
@@ -182,7 +247,8 @@ pub enum ServiceAccountCommand {
     /// Creates a token for it.
     Create(SecretOutput),
     /// Magpie's own rotate: deletes every token of the account, then creates one. The old
-    /// ones are gone before the new one is written; `access-tokens rotate` is the safe way.
+    /// ones are gone before the new one is written; `access-tokens rotate` is the safe way
+    /// (confirmed, or --yes).
     Rotate(SecretOutput),
 }
 
@@ -252,7 +318,7 @@ pub enum EntuityCommand {
         #[arg(long, value_name = "DAYS")]
         expires_in_days: Option<u64>,
     },
-    /// Deletes a token.
+    /// Deletes a token (confirmed, or --yes).
     Delete {
         /// The token's id.
         id: i64,
@@ -279,14 +345,14 @@ pub enum InsightCommand {
     List,
     /// Creates a token with the source's `session_cookie`.
     Create(SecretOutput),
-    /// Revokes the source's own `api_token`.
+    /// Revokes the source's own `api_token` (confirmed, or --yes).
     Revoke,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// Sources to audit [default: all].
-    pub sources: Vec<String>,
+    #[command(flatten)]
+    pub choice: Choice,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value = "medium")]
     pub fail_on: FailOn,

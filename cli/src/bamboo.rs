@@ -32,7 +32,7 @@ pub async fn run(
             new_secret::create(output, out, name, create).await
         }
         BambooCommand::Update { id, name: new_name, read, change } => {
-            let tokens = client.list_tokens().await.map_err(|e| named.failed(e))?;
+            let tokens = client.list_tokens().await.map_err(|e| named.failed(&e))?;
             let Some(token) = tokens.into_iter().find(|t| fingerprint(t).to_string() == *id) else {
                 return Err(Failure::Failed(format!("source `{name}`: no token {id}")));
             };
@@ -42,7 +42,7 @@ pub async fn run(
                 change: change.unwrap_or(token.change),
                 uuid: token.uuid,
             };
-            client.update_token(&updated).await.map_err(|e| named.failed(e))?;
+            client.update_token(&updated).await.map_err(|e| named.failed(&e))?;
             done(out, name, "updated", id)
         }
     }
@@ -50,4 +50,21 @@ pub async fn run(
 
 fn fingerprint(token: &bamboo::Token) -> TokenId {
     TokenId::fingerprint(Vendor::Bamboo, &token.uuid)
+}
+
+/// Refuses an id that is not a fingerprint as the listing shows it (`sha256:` and 16 hex
+/// digits), without showing it: a Bamboo token's value is its uuid, and a uuid typed here is
+/// a secret on the command line, never to be echoed or sent.
+pub fn check_id(id: &str) -> Result<(), Failure> {
+    let fingerprint = id
+        .strip_prefix("sha256:")
+        .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+    if fingerprint {
+        return Ok(());
+    }
+    Err(Failure::config(
+        "the id is not a fingerprint as `bamboo SOURCE list` shows it (`sha256:` and 16 hex \
+         digits); it is not shown, and nothing was sent: a token's uuid is its secret"
+            .into(),
+    ))
 }

@@ -1,11 +1,15 @@
 //! Clients, inventory sources and rotation targets made from the configuration's sources,
 //! reading each credential only when it is needed.
 
+use std::path::Path;
+use std::time::Duration;
+
 use access_tokens::inventory;
-use access_tokens::{Secret, bamboo, entuity, insight, magpie};
+use access_tokens::{CertificateDer, PemObject as _, PrivateKeyDer, Secret};
+use access_tokens::{bamboo, entuity, insight, magpie};
 
 use crate::config::{
-    BambooSource, Config, EntuitySource, InsightSource, MagpieSource, SecretRef, Source,
+    BambooSource, Config, EntuitySource, InsightSource, MagpieSource, SecretRef, Source, private,
 };
 use crate::failure::Failure;
 
@@ -19,6 +23,51 @@ pub struct Named<'a, S> {
     /// Its settings.
     pub source: &'a S,
 }
+
+/// The settings every vendor's builder has, which a source's connection keys set.
+trait Http: Sized {
+    fn timeout(self, timeout: Duration) -> Self;
+    fn add_root_certificate(self, certificate: CertificateDer<'static>) -> Self;
+    fn proxy(self, url: String) -> Self;
+    fn proxy_credentials(self, user: String, password: Secret) -> Self;
+    fn client_certificate(
+        self,
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+    ) -> Self;
+    fn allow_insecure_http(self) -> Self;
+}
+
+macro_rules! http {
+    ($($builder:ty),+) => {$(
+        impl Http for $builder {
+            fn timeout(self, timeout: Duration) -> Self {
+                <$builder>::timeout(self, timeout)
+            }
+            fn add_root_certificate(self, certificate: CertificateDer<'static>) -> Self {
+                <$builder>::add_root_certificate(self, certificate)
+            }
+            fn proxy(self, url: String) -> Self {
+                <$builder>::proxy(self, url)
+            }
+            fn proxy_credentials(self, user: String, password: Secret) -> Self {
+                <$builder>::proxy_credentials(self, user, password)
+            }
+            fn client_certificate(
+                self,
+                chain: Vec<CertificateDer<'static>>,
+                key: PrivateKeyDer<'static>,
+            ) -> Self {
+                <$builder>::client_certificate(self, chain, key)
+            }
+            fn allow_insecure_http(self) -> Self {
+                <$builder>::allow_insecure_http(self)
+            }
+        }
+    )+};
+}
+
+http!(magpie::ClientBuilder, bamboo::ClientBuilder, entuity::ClientBuilder, insight::ClientBuilder);
 
 impl<S> Named<'_, S> {
     /// Reads the credential the key `key` points to.
@@ -36,13 +85,87 @@ impl<S> Named<'_, S> {
     }
 
     /// A configuration error about `key`.
-    pub fn missing(&self, key: &'static str, why: &str) -> Failure {
+    pub fn missing(&self, key: &str, why: &str) -> Failure {
         Failure::config(format!("{}: {why}", self.config.key(self.name, key)))
     }
 
     /// A failed call.
-    pub fn failed(&self, error: impl std::fmt::Display) -> Failure {
+    pub fn failed(&self, error: &access_tokens::Error) -> Failure {
         Failure::call(self.name, error)
+    }
+
+    /// A client that could not be built: the configuration's fault, named by its key (the
+    /// URL, the proxy, a certificate), or a call's when it came from one (a login).
+    fn unbuilt(&self, error: &access_tokens::Error) -> Failure {
+        match error {
+            access_tokens::Error::InvalidInput { field, reason } => {
+                let key = match *field {
+                    "base URL" | "organization" | "URL" => "url",
+                    field if field.contains("proxy") => "proxy",
+                    field => field,
+                };
+                self.missing(key, &reason.to_string())
+            }
+            access_tokens::Error::Tls { .. } => {
+                self.missing("ca_file", &crate::failure::chain(error))
+            }
+            error => self.failed(error),
+        }
+    }
+
+    /// `builder` with the source's connection keys: timeout, trusted authorities, proxy,
+    /// client certificate, plain http.
+    fn connect<B: Http>(&self, mut builder: B) -> Result<B, Failure> {
+        let connection = self.config.connection(self.name);
+        if let Some(timeout) = connection.timeout {
+            builder = builder.timeout(timeout.0);
+        }
+        if let Some(file) = &connection.ca_file {
+            for certificate in self.pem("ca_file", file)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        if let Some(proxy) = &connection.proxy {
+            builder = builder.proxy(proxy.clone());
+            if let Some(user) = &connection.proxy_user {
+                let password = self
+                    .secret("proxy_password", &connection.proxy_password)?
+                    .ok_or_else(|| self.missing("proxy_password", "needed with `proxy_user`"))?;
+                builder = builder.proxy_credentials(user.clone(), password);
+            }
+        }
+        match (&connection.client_cert, &connection.client_key) {
+            (Some(cert), Some(key)) => {
+                let chain = self.pem("client_cert", cert)?;
+                let path = self.config.relative(key);
+                private(&path, false).map_err(|why| self.missing("client_key", &why))?;
+                let key = PrivateKeyDer::from_pem_file(&path)
+                    .map_err(|e| self.missing("client_key", &format!("{}: {e}", key.display())))?;
+                builder = builder.client_certificate(chain, key);
+            }
+            (None, None) => {}
+            (Some(_), None) => return Err(self.missing("client_key", "needed with `client_cert`")),
+            (None, Some(_)) => return Err(self.missing("client_cert", "needed with `client_key`")),
+        }
+        if connection.allow_insecure_http {
+            builder = builder.allow_insecure_http();
+        }
+        Ok(builder)
+    }
+
+    /// The certificates in the PEM file `file`, named by `key`.
+    fn pem(&self, key: &'static str, file: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
+        let unread = |error: &dyn std::fmt::Display| {
+            self.missing(key, &format!("{}: {error}", file.display()))
+        };
+        let certificates: Vec<_> = CertificateDer::pem_file_iter(self.config.relative(file))
+            .map_err(|e| unread(&e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| unread(&e))?;
+        if certificates.is_empty() {
+            return Err(self.missing(key, &format!("{}: no certificate in it", file.display())));
+        }
+        Ok(certificates)
     }
 }
 
@@ -50,9 +173,9 @@ impl Named<'_, MagpieSource> {
     /// A client: a session token's, or one that logs in (again, when the session ends).
     pub async fn client(&self) -> Result<magpie::Client, Failure> {
         let source = self.source;
-        let builder = magpie::Client::builder(&source.url);
+        let builder = self.connect(magpie::Client::builder(&source.url))?;
         if let Some(session) = self.secret("session_token", &source.session_token)? {
-            return builder.session_token(session).map_err(|e| self.failed(e));
+            return builder.session_token(session).map_err(|e| self.unbuilt(&e));
         }
         let login = if let Some(token) =
             self.secret("personal_access_token", &source.personal_access_token)?
@@ -67,7 +190,7 @@ impl Named<'_, MagpieSource> {
                 .ok_or_else(|| self.missing("password", "needs a password for `user`"))?;
             magpie::Login::password(user, password)
         };
-        builder.login(login).await.map_err(|e| self.failed(e))
+        builder.login(login).await.map_err(|e| self.unbuilt(&e))
     }
 }
 
@@ -76,10 +199,9 @@ impl Named<'_, BambooSource> {
     pub fn client(&self) -> Result<bamboo::Client, Failure> {
         let source = self.source;
         let password = self.read("password", &source.password)?;
-        bamboo::Client::builder(&source.url)
-            .plugin_version(source.plugin.into())
+        self.connect(bamboo::Client::builder(&source.url).plugin_version(source.plugin.into()))?
             .basic_auth(&source.user, password)
-            .map_err(|e| self.failed(e))
+            .map_err(|e| self.unbuilt(&e))
     }
 }
 
@@ -88,16 +210,18 @@ impl Named<'_, EntuitySource> {
     pub fn client(&self) -> Result<entuity::Client, Failure> {
         let source = self.source;
         let password = self.read("password", &source.password)?;
-        entuity::Client::builder(&source.url)
+        self.connect(entuity::Client::builder(&source.url))?
             .basic_auth(&source.user, password)
-            .map_err(|e| self.failed(e))
+            .map_err(|e| self.unbuilt(&e))
     }
 }
 
 impl Named<'_, InsightSource> {
     /// A builder with the source's URL and API generation, for clients on any token.
-    pub fn builder(&self) -> insight::ClientBuilder {
-        insight::Client::builder(&self.source.url).api_generation(self.source.api_generation.into())
+    pub fn builder(&self) -> Result<insight::ClientBuilder, Failure> {
+        let builder = insight::Client::builder(&self.source.url)
+            .api_generation(self.source.api_generation.into());
+        self.connect(builder)
     }
 
     /// The `user` and `password`, when both are set.
@@ -119,7 +243,7 @@ impl Named<'_, InsightSource> {
         let token = self
             .secret("api_token", &self.source.api_token)?
             .ok_or_else(|| self.missing("api_token", "listing and revoking need an API token"))?;
-        self.builder().api_token(token).map_err(|e| self.failed(e))
+        self.builder()?.api_token(token).map_err(|e| self.unbuilt(&e))
     }
 
     /// A client on the `session_cookie`, to create tokens with.
@@ -127,7 +251,7 @@ impl Named<'_, InsightSource> {
         let cookie = self
             .secret("session_cookie", &self.source.session_cookie)?
             .ok_or_else(|| self.missing("session_cookie", "creating a token needs a session"))?;
-        self.builder().session_cookie(cookie).map_err(|e| self.failed(e))
+        self.builder()?.session_cookie(cookie).map_err(|e| self.unbuilt(&e))
     }
 }
 
@@ -173,7 +297,7 @@ impl Named<'_, InsightSource> {
     /// What `rotate` replaces: the user's tokens, by one made with the source's credentials
     /// where it has them, else with its browser session (its user `user`, if named).
     pub fn rotation_target(&self) -> Result<insight::RotationTarget, Failure> {
-        let builder = self.builder();
+        let builder = self.builder()?;
         Ok(match self.credentials()? {
             Some(credentials) => insight::RotationTarget::by_credentials(builder, credentials),
             None => {
@@ -200,8 +324,12 @@ impl Named<'_, InsightSource> {
         };
         match &self.source.api_token {
             None => Ok(()),
-            Some(SecretRef::File(token)) if same(&self.config.relative(token), file) => Ok(()),
-            Some(SecretRef::File(token)) => Err(self.missing(
+            Some(SecretRef::File { path: token, .. })
+                if same(&self.config.relative(token), file) =>
+            {
+                Ok(())
+            }
+            Some(SecretRef::File { path: token, .. }) => Err(self.missing(
                 "api_token",
                 &format!(
                     "the rotation would retire the token in {}, which this source lists with; \
@@ -240,4 +368,32 @@ pub async fn inventory_source(config: &Config, name: &str) -> Result<inventory::
             inventory::Source::insight(name, Named { config, name, source }.client()?)
         }
     })
+}
+
+/// Builds a client for the source `name` with its URL and connection keys and a stand-in
+/// credential, sending nothing: what `config check` can find of the URL, the proxy, the
+/// certificates and plain http without a server.
+pub fn offline(config: &Config, name: &str) -> Result<(), Failure> {
+    let stand_in = || Secret::new("config-check");
+    match config.source(name)? {
+        Source::Magpie(source) => {
+            let named = Named { config, name, source };
+            let builder = named.connect(magpie::Client::builder(&source.url))?;
+            builder.session_token(stand_in()).map(drop).map_err(|e| named.unbuilt(&e))
+        }
+        Source::Bamboo(source) => {
+            let named = Named { config, name, source };
+            let builder = named.connect(bamboo::Client::builder(&source.url))?;
+            builder.basic_auth(&source.user, stand_in()).map(drop).map_err(|e| named.unbuilt(&e))
+        }
+        Source::Entuity(source) => {
+            let named = Named { config, name, source };
+            let builder = named.connect(entuity::Client::builder(&source.url))?;
+            builder.basic_auth(&source.user, stand_in()).map(drop).map_err(|e| named.unbuilt(&e))
+        }
+        Source::Insight(source) => {
+            let named = Named { config, name, source };
+            named.builder()?.api_token(stand_in()).map(drop).map_err(|e| named.unbuilt(&e))
+        }
+    }
 }

@@ -2,13 +2,13 @@
 //! four vendors, started in this process and seeded with a small fleet with something wrong
 //! with it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use access_tokens::testing::{BambooFixture, EntuityFixture, InsightFixture, MagpieFixture};
 use access_tokens::{Error, Secret, bamboo, entuity};
 
-use crate::args::{AuditArgs, Command, FailOn};
+use crate::args::{AuditArgs, Choice, Command, FailOn};
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::output::Out;
@@ -20,12 +20,35 @@ const PASSWORD: &str = "pw";
 /// commands a newcomer would.
 pub async fn run(out: Out) -> Result<(), Failure> {
     let seeded = seed().await.map_err(|e| Failure::Failed(format!("demo fleet: {e}")))?;
-    let directory = std::env::temp_dir().join(format!("access-tokens-demo-{}", std::process::id()));
-    let io = |e: std::io::Error| Failure::Failed(format!("{}: {e}", directory.display()));
-    std::fs::create_dir_all(&directory).map_err(io)?;
+    let directory = scratch().map_err(|e| Failure::Failed(format!("a scratch directory: {e}")))?;
+    crate::terminal::remove_on_interrupt(directory.clone());
     let result = commands(&seeded, &directory, out).await;
-    std::fs::remove_dir_all(&directory).map_err(io)?;
+    let removed = std::fs::remove_dir_all(&directory);
+    crate::terminal::forget_scratch();
+    removed.map_err(|e| Failure::Failed(format!("{}: {e}", directory.display())))?;
     result
+}
+
+/// A new directory in the temporary directory, its name unpredictable and its mode 0700:
+/// another user cannot have made it first, nor read what the demo writes there.
+fn scratch() -> std::io::Result<PathBuf> {
+    use std::hash::{BuildHasher as _, RandomState};
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    // Letters that are not hex digits: the name shows in the plans, and is not a secret.
+    const LETTERS: &[u8; 16] = b"ghjkmnpqrstvwxyz";
+    loop {
+        let random = RandomState::new().hash_one(SystemTime::now());
+        let name: String = (0..16)
+            .map(|digit| char::from(LETTERS[(random >> (4 * digit)) as usize & 15]))
+            .collect();
+        let directory = std::env::temp_dir().join(format!("access-tokens-demo-{name}"));
+        match builder.create(&directory) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            created => return created.map(|()| directory),
+        }
+    }
 }
 
 struct Seeded {
@@ -83,10 +106,10 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         }
     };
     section("inventory");
-    crate::run_configured(&config, &Command::Inventory { sources: Vec::new() }, out).await?;
+    crate::run_configured(&config, &Command::Inventory(all()), out).await?;
     section("audit --fail-on never");
     let audit = AuditArgs {
-        sources: Vec::new(),
+        choice: all(),
         fail_on: FailOn(None),
         max_age_days: None,
         max_idle_days: None,
@@ -104,7 +127,12 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         crate::run_configured(&config, &rotate, out).await?;
     }
     section("inventory, after the rotations");
-    crate::run_configured(&config, &Command::Inventory { sources: Vec::new() }, out).await
+    crate::run_configured(&config, &Command::Inventory(all()), out).await
+}
+
+/// Every source.
+fn all() -> Choice {
+    Choice { names: Vec::new(), sources: Vec::new(), vendor: Vec::new() }
 }
 
 /// The configuration a user would write for the simulated servers.

@@ -21,7 +21,7 @@ pub async fn run(
 ) -> Result<(), Failure> {
     let client = named.client()?;
     let name = named.name;
-    let failed = |error| named.failed(error);
+    let failed = |error| named.failed(&error);
     match command {
         EntuityCommand::List => listing::list_one(Source::entuity(name, client), out).await,
         EntuityCommand::Create { user, description, expires_in_days, output } => {
@@ -49,11 +49,11 @@ pub async fn run(
                 vec!["id".into(), token.token_id.to_string()],
                 vec!["user".into(), token.user_name.clone().unwrap_or_else(dash)],
                 vec!["description".into(), token.description.clone().unwrap_or_else(dash)],
-                vec!["created".into(), moment_of(token.created_at())],
-                vec!["expires".into(), token.expiry().map_or_else(dash, expiry)],
-                vec!["changed".into(), moment_of(token.last_updated_at())],
+                vec!["created (UTC)".into(), moment_of(token.created_at())],
+                vec!["expires (UTC)".into(), token.expiry().map_or_else(dash, expiry)],
+                vec!["changed (UTC)".into(), moment_of(token.last_updated_at())],
             ];
-            out.show(&token, || table(&["field", "value"], &rows))
+            out.show(&token, || table(&["field", "value"], &rows, &["value"]))
         }
         EntuityCommand::Update { id, description, expires_in_days } => {
             let update = entuity::AccessTokenUpdate {

@@ -8,22 +8,22 @@ use access_tokens::Secret;
 use access_tokens::inventory::Audit;
 use access_tokens::rotation::{self, Leaked};
 
-use crate::args::AuditArgs;
+use crate::args::{AuditArgs, Choice};
 use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
 use crate::listing::{self, Listed};
-use crate::output::{Out, table};
+use crate::output::{Out, count, table};
 
-/// `inventory`: every source's tokens as one table.
-pub async fn inventory(config: &Config, sources: &[String], out: Out) -> Result<(), Failure> {
-    let listed = listing::list(config, sources, out).await?;
+/// `inventory`: every chosen source's tokens as one table.
+pub async fn inventory(config: &Config, choice: &Choice, out: Out) -> Result<(), Failure> {
+    let listed = listing::list(config, choice, out).await?;
     listing::print(&listed, out)
 }
 
 /// `audit`: the inventory judged by the policy, at the servers' time.
 pub async fn audit(config: &Config, args: &AuditArgs, out: Out) -> Result<(), Failure> {
-    let listed = listing::list(config, &args.sources, out).await?;
+    let listed = listing::list(config, &args.choice, out).await?;
     let policy = config.policy.clone().unwrap_or_default().with_flags(args).policy();
     let now = listed.inventory.server_now().unwrap_or_else(SystemTime::now);
     let audit = listed.inventory.audit(&policy, now);
@@ -54,8 +54,9 @@ pub fn print_audit(listed: &Listed, audit: &Audit<'_>, out: Out) -> Result<(), F
                 ]
             })
             .collect();
-        let mut text = table(&["severity", "source", "finding"], &rows);
-        text.push_str(&format!("{} findings in {} tokens\n", audit.len(), listed.inventory.len()));
+        let mut text = table(&["severity", "source", "finding"], &rows, &["source", "finding"]);
+        let findings = count(audit.len(), "finding");
+        text.push_str(&format!("{findings} in {}\n", count(listed.inventory.len(), "token")));
         text
     };
     out.show(&value, human)
@@ -83,11 +84,11 @@ pub async fn revoke_leaked(
             rotation::revoke_leaked(&client, &leaked).await
         }
         Source::Insight(source) => {
-            let builder = Named { config, name, source }.builder();
+            let builder = Named { config, name, source }.builder()?;
             rotation::revoke_leaked(&builder, &leaked).await
         }
     }
-    .map_err(|error| Failure::call(name, error))?;
+    .map_err(|error| Failure::call(name, &error))?;
     let human = || match &found {
         Leaked::Revoked(id) => format!("{name}: revoked {id}, and confirmed\n"),
         Leaked::NotFound => format!("{name}: no token has that value\n"),
@@ -100,7 +101,7 @@ pub async fn revoke_leaked(
     out.show(&found, human)?;
     match found {
         Leaked::Revoked(_) => Ok(()),
-        _ => Err(Failure::Failed(format!("source `{name}`: nothing was revoked"))),
+        _ => Err(Failure::NotRevoked),
     }
 }
 

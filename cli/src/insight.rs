@@ -23,7 +23,7 @@ pub async fn run(
             let credentials = named.credentials()?.ok_or_else(|| {
                 named.missing("user", "authenticating needs `user` and `password`")
             })?;
-            let builder = named.builder();
+            let builder = named.builder()?;
             let create = async {
                 let issued = builder.authenticate(credentials).await?;
                 let fingerprint = id(&issued.token).to_string();
@@ -46,7 +46,7 @@ pub async fn run(
         InsightCommand::Revoke => {
             let client = named.client()?;
             let revoked = id(&client.api_token()).to_string();
-            client.revoke_this_token().await.map_err(|e| named.failed(e))?;
+            client.revoke_this_token().await.map_err(|e| named.failed(&e))?;
             done(out, name, "revoked", &revoked)
         }
     }

@@ -5,9 +5,10 @@ use std::io::IsTerminal as _;
 use access_tokens::inventory::{Inventory, Progress, Source};
 use serde_json::{Value, json};
 
+use crate::args::Choice;
 use crate::config::Config;
 use crate::connect;
-use crate::failure::Failure;
+use crate::failure::{Failure, chain};
 use crate::output::{self, Out};
 
 /// An inventory, and the sources that could not even be connected to (a failed login).
@@ -30,6 +31,10 @@ impl Listed {
     pub fn to_json(&self) -> Value {
         let mut value = serde_json::to_value(&self.inventory).expect("an inventory serializes");
         if let Some(failures) = value["failures"].as_array_mut() {
+            // Each error with its causes, as on stderr.
+            for (shown, failure) in failures.iter_mut().zip(&self.inventory.failures) {
+                shown["error"] = chain(&failure.error).into();
+            }
             for (source, error) in &self.unreachable {
                 failures.push(json!({ "source": source, "error": error }));
             }
@@ -40,29 +45,67 @@ impl Listed {
     /// Warns of each failed source on stderr.
     pub fn warn_failures(&self, out: Out) {
         for failure in &self.inventory.failures {
-            out.warn(format_args!("source `{}`: {}", failure.source, failure.error));
+            out.warn(format_args!("source `{}`: {}", failure.source, chain(&failure.error)));
         }
         for (source, error) in &self.unreachable {
-            out.warn(format_args!("source `{source}`: {error}"));
+            // A configuration problem names the source already.
+            if error.contains(&format!("source `{source}`")) {
+                out.warn(error);
+            } else {
+                out.warn(format_args!("source `{source}`: {error}"));
+            }
         }
     }
 }
 
-/// Lists the sources `names` of `config` (all of them when empty). A configuration error
-/// stops it; a source that fails is in the result.
-pub async fn list(config: &Config, names: &[String], out: Out) -> Result<Listed, Failure> {
-    let names: Vec<&str> = if names.is_empty() {
-        config.sources.keys().map(String::as_str).collect()
-    } else {
-        names.iter().map(String::as_str).collect()
-    };
+/// The sources a command covers, each once, in the configuration's order: those named
+/// (positionally or with `--source`), of the vendors given; all of them when none is named.
+/// No source at all, or a name the configuration does not have, is a usage error.
+pub fn chosen<'a>(config: &'a Config, choice: &Choice) -> Result<Vec<&'a str>, Failure> {
+    if config.sources.is_empty() {
+        return Err(Failure::config(format!(
+            "{}: no sources: add a [sources.NAME] table (`access-tokens config check` checks it)",
+            config.path.display()
+        )));
+    }
+    let named: Vec<&str> = choice.names.iter().chain(&choice.sources).map(String::as_str).collect();
+    for name in &named {
+        config.source(name)?;
+    }
+    let chosen: Vec<&str> = config
+        .sources
+        .iter()
+        .filter(|(name, _)| named.is_empty() || named.contains(&name.as_str()))
+        .filter(|(_, source)| {
+            choice.vendor.is_empty()
+                || choice.vendor.iter().any(|vendor| vendor.is(source.vendor()))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    if chosen.is_empty() {
+        return Err(Failure::config(format!(
+            "{}: no source is of the vendors given",
+            config.path.display()
+        )));
+    }
+    Ok(chosen)
+}
+
+/// Lists the sources `choice` covers. A source that fails for any reason, its credentials
+/// unreadable or its URL wrong as much as its server down, is that source's failure, in the
+/// result: the others are listed all the same.
+pub async fn list(config: &Config, choice: &Choice, out: Out) -> Result<Listed, Failure> {
     let mut sources = Vec::new();
     let mut unreachable = Vec::new();
-    for name in names {
+    for name in chosen(config, choice)? {
         match connect::inventory_source(config, name).await {
             Ok(source) => sources.push(source),
-            Err(Failure::Failed(message)) => unreachable.push((name.to_owned(), message)),
-            Err(other) => return Err(other),
+            Err(failure) => {
+                let message = failure.message().unwrap_or("failed");
+                let message =
+                    message.strip_prefix(&format!("source `{name}`: ")).unwrap_or(message);
+                unreachable.push((name.to_owned(), message.to_owned()));
+            }
         }
     }
     Ok(Listed { inventory: collect(&sources, out).await, unreachable })

@@ -1,6 +1,7 @@
 //! `access-tokens magpie SOURCE …`: the Magpie facade's calls.
 
 use access_tokens::inventory::Source;
+use access_tokens::magpie;
 
 use crate::args::{MagpieCommand, ServiceAccountCommand};
 use crate::config::MagpieSource;
@@ -18,7 +19,14 @@ pub async fn run(
 ) -> Result<(), Failure> {
     let client = named.client().await?;
     let name = named.name;
-    let failed = |error| named.failed(error);
+    let failed = |error| named.failed(&error);
+    if let MagpieCommand::Enable { id }
+    | MagpieCommand::Disable { id }
+    | MagpieCommand::Describe { id, .. }
+    | MagpieCommand::Delete { id } = command
+    {
+        listed(&named, &client, id).await?;
+    }
     match command {
         MagpieCommand::List => listing::list_one(Source::magpie(name, client), out).await,
         MagpieCommand::Create(output) => {
@@ -59,4 +67,24 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Refuses an id the user's listing does not show, without showing or sending it: ids go in
+/// the URL's path, where a token's value typed by mistake would reach the server's logs.
+async fn listed(
+    named: &Named<'_, MagpieSource>,
+    client: &magpie::Client,
+    id: &str,
+) -> Result<(), Failure> {
+    let tokens = client.list_tokens().await.map_err(|e| named.failed(&e))?;
+    if tokens.iter().any(|token| token.id.as_deref() == Some(id)) {
+        return Ok(());
+    }
+    Err(Failure::Failed(format!(
+        "source `{}`: none of the {} tokens listed has that id (not shown, and not sent: it may \
+         be a secret); `magpie {} list` shows the ids",
+        named.name,
+        tokens.len(),
+        named.name
+    )))
 }

@@ -1,5 +1,5 @@
 //! `access-tokens`: the SDK's operations, inventory, audit, rotation and revocation from a
-//! shell (`cargo install access-tokens-cli`).
+//! shell, cron, CI or a systemd timer (`cargo install access-tokens-cli`).
 
 mod args;
 mod bamboo;
@@ -10,18 +10,23 @@ mod demo;
 mod entuity;
 mod failure;
 mod fleet;
+mod help;
 mod insight;
 mod listing;
+mod logging;
 mod magpie;
 mod new_secret;
 mod output;
 mod rotation;
+mod sources;
+mod terminal;
+mod usage;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory as _, Parser as _};
+use clap::Parser as _;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, ConfigCommand};
 use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
@@ -30,8 +35,11 @@ use crate::output::Out;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => return usage_error(error),
+        Err(error) => return usage::error(&error),
     };
+    if let Err(failure) = logging::start(cli.verbose) {
+        return report(&failure);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -41,56 +49,41 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(&cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            if let Some(message) = failure.message() {
-                eprintln!("access-tokens: {message}");
-            }
-            failure.code()
-        }
+        Err(failure) => report(&failure),
     }
 }
 
-/// Prints a usage error (or the help) and exits 2 (or 0). An unexpected value is not quoted:
-/// it may be a secret someone passed where none is ever taken.
-fn usage_error(error: clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let value = match error.get(ContextKind::InvalidArg) {
-        Some(ContextValue::String(value)) => Some(value.as_str()),
-        _ => None,
-    };
-    match (error.kind(), value) {
-        (ErrorKind::UnknownArgument, Some(value)) if !value.starts_with('-') => {
-            eprintln!(
-                "error: an unexpected argument (not shown: it may be a secret; credentials come \
-                 from the configuration, and revoke-leaked reads its value from stdin)\n\n{}",
-                Cli::command().render_usage()
-            );
-            ExitCode::from(2)
-        }
-        _ => {
-            let _ = error.print();
-            ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+/// Prints what is left to say of `failure` on stderr (always, `--quiet` or not), and gives
+/// its exit code.
+fn report(failure: &Failure) -> ExitCode {
+    if let Some(message) = failure.message() {
+        for line in message.lines() {
+            eprintln!("access-tokens: {line}");
         }
     }
+    failure.code()
 }
 
 async fn run(cli: &Cli) -> Result<(), Failure> {
-    let out = Out { json: cli.json, quiet: cli.quiet };
+    terminal::on_interrupt();
+    let out = Out { json: cli.json, quiet: cli.quiet, lines: false };
     match &cli.command {
         Command::Completions { shell } => {
-            let mut command = Cli::command();
-            clap_complete::generate(*shell, &mut command, "access-tokens", &mut std::io::stdout());
-            return Ok(());
+            // The configuration's source names complete too, when there is one to read.
+            let config = Config::location(cli.config.as_deref()).ok().and_then(|path| {
+                std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|text| Config::parse(&path, &text).ok())
+            });
+            return output::raw(&help::completions(*shell, config.as_ref()));
         }
-        Command::Man => {
-            return clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|e| Failure::Failed(e.to_string()));
-        }
+        Command::Man => return output::raw(&help::man_page()),
         #[cfg(feature = "demo")]
-        Command::Demo => return demo::run(out).await,
+        Command::Demo => return demo::run(Out { lines: true, ..out }).await,
         _ => {}
     }
+    // Usage mistakes are found before anything is read, asked or sent.
+    usage::check(cli)?;
     let config = Config::load(&Config::location(cli.config.as_deref())?)?;
     run_configured(&config, &cli.command, out).await
 }
@@ -128,7 +121,7 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
             }
             _ => Err(wrong(name, "insight")),
         },
-        Command::Inventory { sources } => fleet::inventory(config, sources, out).await,
+        Command::Inventory(choice) => fleet::inventory(config, choice, out).await,
         Command::Audit(args) => fleet::audit(config, args, out).await,
         Command::Rotate { source, output, dry_run } => {
             let action = if *dry_run { rotation::Action::Plan } else { rotation::Action::Rotate };
@@ -140,6 +133,8 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
         Command::RevokeLeaked { source, value_file } => {
             fleet::revoke_leaked(config, source, value_file.as_deref(), out).await
         }
+        Command::Sources => sources::list(config, out),
+        Command::Config { command: ConfigCommand::Check } => sources::check(config, out),
         #[cfg(feature = "demo")]
         Command::Demo => unreachable!("handled before the configuration is read"),
         Command::Completions { .. } | Command::Man => {

@@ -72,10 +72,7 @@ fn sink(
 ) -> Result<FileSink, Failure> {
     let settings = source.sink();
     let api_token = match source {
-        Source::Insight(insight) => match &insight.api_token {
-            Some(SecretRef::File(file)) => Some(file.as_path()),
-            _ => None,
-        },
+        Source::Insight(insight) => insight.api_token.as_ref().and_then(SecretRef::file),
         _ => None,
     };
     let path = match (output, settings.and_then(|sink| sink.file.as_deref()).or(api_token)) {
@@ -223,7 +220,11 @@ async fn execute<T: Rotate>(
     }
 }
 
-/// Why a rotation stopped, and what to do.
+/// Why a rotation stopped, with the failure's causes, and what to do.
 fn stopped(name: &str, report: &Report) -> String {
-    format!("source `{name}`: the rotation stopped ({}); run it again to resume", report.state)
+    let why = match report.failure() {
+        Some((step, failure)) => format!(" at {step}: {}", crate::failure::chain(failure)),
+        None => String::new(),
+    };
+    format!("source `{name}`: the rotation stopped ({}){why}; run it again to resume", report.state)
 }

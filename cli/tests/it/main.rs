@@ -16,6 +16,7 @@ use serde_json::Value;
 #[cfg(unix)]
 mod rotate;
 mod terminal;
+mod unattended;
 
 const PASSWORD: &str = "correct-horse-battery-staple-42";
 const PASSWORD_VAR: &str = "ACCESS_TOKENS_TEST_PASSWORD";
@@ -106,7 +107,7 @@ impl Fleet {
         let token = issued.await.unwrap().token;
         let cookie = insight.browser_session("ada");
         for (file, secret) in [("insight.token", &token), ("cookie", &cookie)] {
-            std::fs::write(dir.0.join(file), format!("{}\n", secret.expose_secret())).unwrap();
+            write_private(&dir.0.join(file), &format!("{}\n", secret.expose_secret()));
         }
         secrets.extend([token, cookie]);
         let config = dir.0.join("config.toml");
@@ -297,6 +298,16 @@ fn binary(config: &Path, args: &[&str], stdin: &str) -> Run {
     run
 }
 
+/// Writes `text` to `path`, readable by its owner alone, as a credential file must be.
+fn write_private(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
 fn read_secret(path: &Path) -> Secret {
     let text = std::fs::read_to_string(path).unwrap();
     Secret::new(text.strip_suffix('\n').expect("a line").to_owned())
@@ -346,11 +357,15 @@ async fn magpie_commands_list_create_enable_disable_describe_and_delete() {
         (Some("deploys"), Some(false))
     );
 
-    assert_eq!(fleet.run(&["magpie", "magpie", "delete", "tok-1"]).code, 0);
+    let unconfirmed = fleet.run(&["magpie", "magpie", "delete", "tok-1"]);
+    assert_eq!(unconfirmed.code, 2, "not on a terminal, and no --yes");
+    assert!(unconfirmed.stderr.contains("pass --yes"), "{}", unconfirmed.stderr);
+    assert_eq!(fleet.magpie.token_count(ADA), 2);
+    assert_eq!(fleet.run(&["--yes", "magpie", "magpie", "delete", "tok-1"]).code, 0);
     assert_eq!(fleet.magpie.token_count(ADA), 1);
-    let missing = fleet.run(&["magpie", "magpie", "delete", "tok-1"]);
-    assert_eq!(missing.code, 3, "a failed call");
-    assert!(missing.stderr.contains("source `magpie`"), "{}", missing.stderr);
+    let missing = fleet.run(&["--yes", "magpie", "magpie", "delete", "tok-1"]);
+    assert_eq!(missing.code, 3, "not listed");
+    assert!(missing.stderr.contains("source `magpie`: none of the 1 tokens"), "{}", missing.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -360,7 +375,10 @@ async fn magpie_service_account_commands_list_create_and_rotate() {
     assert_eq!(ids(&listed.json()).len(), 1);
     fleet.print_secret(&["magpie", "magpie-ci", "service-account", CI, "create", "--stdout"]);
     assert_eq!(fleet.magpie.token_count(CI), 2);
-    fleet.create(&["magpie", "magpie-ci", "service-account", CI, "rotate"], "rotated.token");
+    fleet.create(
+        &["--yes", "magpie", "magpie-ci", "service-account", CI, "rotate"],
+        "rotated.token",
+    );
     assert_eq!(fleet.magpie.token_count(CI), 1, "the vendor's rotate deletes the others");
 }
 
@@ -396,13 +414,14 @@ async fn entuity_commands_list_create_get_update_and_delete() {
     assert_eq!(got["description"], "ci");
     assert_eq!(got["tokenValue"], "[REDACTED]", "{got}");
     let human = fleet.run(&["entuity", "entuity", "get", &id]);
-    assert!(human.stdout.contains("description  ci"), "{}", human.stdout);
+    assert!(human.stdout.contains("\ndescription    ci\n"), "{}", human.stdout);
     assert_eq!(fleet.run(&["entuity", "entuity", "update", &id, "--description", "cd"]).code, 0);
     let got = fleet.run(&["--json", "entuity", "entuity", "get", &id]).json();
     assert_eq!(got["description"], "cd");
     let listed = fleet.run(&["--json", "entuity", "entuity", "list"]);
     assert_eq!(ids(&listed.json()).len(), 2);
-    assert_eq!(fleet.run(&["entuity", "entuity", "delete", &id]).code, 0);
+    assert_eq!(fleet.run(&["entuity", "entuity", "delete", &id]).code, 2, "unconfirmed");
+    assert_eq!(fleet.run(&["entuity", "entuity", "delete", &id, "--yes"]).code, 0);
     assert_eq!(fleet.entuity.token_count(), 1);
     fleet.entuity_values().await;
 }
@@ -415,7 +434,7 @@ async fn insight_commands_authenticate_list_create_and_revoke() {
     let listed = fleet.run(&["--json", "insight", "insight", "list"]);
     assert_eq!(ids(&listed.json()).len(), 3);
     assert_eq!(fleet.insight.token_count(), 3);
-    let revoked = fleet.run(&["insight", "insight", "revoke"]);
+    let revoked = fleet.run(&["insight", "insight", "revoke", "-y"]);
     assert_eq!(revoked.code, 0);
     assert!(revoked.stdout.starts_with("insight: revoked sha256:"), "{}", revoked.stdout);
     assert_eq!(fleet.insight.token_count(), 2);
@@ -438,7 +457,7 @@ async fn inventory_lists_every_source_in_one_table_and_a_stable_json_shape() {
             "EXPIRES"
         ]
     );
-    assert!(table.stdout.ends_with("5 tokens\n"), "{}", table.stdout);
+    assert!(table.stdout.ends_with("5 tokens; times in UTC\n"), "{}", table.stdout);
 
     let json = fleet.run(&["--json", "inventory"]).json();
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
@@ -486,7 +505,7 @@ async fn audit_exits_1_on_findings_at_the_chosen_severity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_that_fails_exits_3_and_the_others_are_still_listed() {
     let fleet = Fleet::start("partial").await;
-    std::fs::write(fleet.path("wrong-password"), "not-the-password\n").unwrap();
+    write_private(&fleet.path("wrong-password"), "not-the-password\n");
     let failing = format!(
         r#"
 [sources.dead]
@@ -527,7 +546,7 @@ async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() 
     assert_eq!(run.stdout, "entuity: revoked 17, and confirmed\n");
     assert_eq!(fleet.entuity.token_count(), 0);
     let again = fleet.run_with_stdin(&["revoke-leaked", "entuity"], leaked.expose_secret());
-    assert_eq!((again.code, again.stdout.as_str()), (3, "entuity: no token has that value\n"));
+    assert_eq!((again.code, again.stdout.as_str()), (1, "entuity: no token has that value\n"));
 
     let file = fleet.path("leaked");
     let bamboo = fleet.bamboo.tokens().remove(0).uuid;
@@ -538,7 +557,7 @@ async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() 
     // Magpie lists no values: the value logs in, and its user's tokens are the candidates.
     let ada = fleet.secrets[1].clone();
     let magpie = fleet.run_with_stdin(&["revoke-leaked", "magpie"], ada.expose_secret());
-    assert_eq!(magpie.code, 3);
+    assert_eq!(magpie.code, 1, "nothing revoked");
     assert!(
         magpie.stdout.contains("Magpie lists no values; the token is one of: tok-1"),
         "{}",
@@ -546,7 +565,7 @@ async fn revoke_leaked_reads_the_value_from_stdin_or_a_file_never_an_argument() 
     );
     assert_eq!(fleet.magpie.token_count(ADA), 1, "nothing revoked");
     let unknown = fleet.run_with_stdin(&["revoke-leaked", "magpie"], "0123456789abcdef");
-    assert_eq!((unknown.code, unknown.stdout.as_str()), (3, "magpie: no token has that value\n"));
+    assert_eq!((unknown.code, unknown.stdout.as_str()), (1, "magpie: no token has that value\n"));
     let argument = fleet.run(&["revoke-leaked", "entuity", leaked.expose_secret()]);
     assert_eq!(argument.code, 2, "a value is never an argument");
     assert!(argument.stderr.contains("not shown: it may be a secret"), "{}", argument.stderr);
@@ -601,7 +620,7 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
     let path = fleet.path("bad.toml");
     let shown = path.display().to_string();
     let empty = fleet.path("empty");
-    std::fs::write(&empty, "\n").unwrap();
+    write_private(&empty, "\n");
     let empty_file = format!(
         "[sources.m]\nvendor = \"magpie\"\nurl = \"x\"\nuser = \"u\"\npassword = {{ file = \"{}\" }}\n",
         empty.display()
@@ -622,12 +641,14 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
         (
             "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npasword = { env = \"X\" }\n",
             &["bamboo", "b", "list"][..],
-            format!("{shown}: source `b`: unknown field `pasword`"),
+            format!("{shown}:5: source `b`, key `pasword`: unknown field `pasword`"),
         ),
         (
             "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npassword = \"hunter2-literal\"\n",
             &["bamboo", "b", "list"][..],
-            format!("{shown}: source `b`: a credential is never written in the configuration"),
+            format!(
+                "{shown}:5: source `b`, key `password`: a credential is never written in the configuration"
+            ),
         ),
         (
             "[sources.e]\nvendor = \"entuity\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"X\" }\n",
@@ -639,12 +660,14 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
         (
             "[sources.b]\nvendor = \"bamboo\"\nurl = \"x\"\nuser = \"u\"\npassword = { env = \"X\" }\nplugin = \"2.0\"\n",
             &["bamboo", "b", "list"][..],
-            format!("{shown}: source `b`: unknown variant `2.0`, expected `1.5` or `pre-1.5`"),
+            format!(
+                "{shown}:6: source `b`, key `plugin`: unknown variant `2.0`, expected `1.5` or `pre-1.5`"
+            ),
         ),
         (
             "[sources.x]\nvendor = \"acme\"\n",
             &["inventory"][..],
-            format!("{shown}: source `x`: unknown variant `acme`"),
+            format!("{shown}:2: source `x`, key `vendor`: unknown vendor, expected `magpie`"),
         ),
         (
             "",
@@ -669,28 +692,28 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
     let rotation_cases = [
         (
             "[sources.e.rotation]\nretire = \"everything\"\n",
-            "source `e`: unknown variant `everything`, expected `replaced` or `all`",
+            ":8: source `e`, key `rotation.retire`: unknown variant `everything`, expected `replaced` or `all`",
         ),
         (
             "[sources.e.rotation]\nretire_after = \"2 hours\"\n",
-            "source `e`: `2 hours`: a span's unit is s, m, h, d or w",
+            ":8: source `e`, key `rotation.retire_after`: `2 hours`: a span's unit is s, m, h, d or w",
         ),
         (
             "[sources.e.sink]\nfile = \"t\"\nmode = \"0999\"\n",
-            "source `e`: `0999` is not a mode like \"0640\"",
+            ":9: source `e`, key `sink.mode`: `0999` is not a mode like \"0640\"",
         ),
         (
             "[sources.e.sink]\nfile = \"t\"\ngroup = \"no-such-group-here\"\n",
-            "source `e`, key `sink.group`: no group `no-such-group-here`",
+            ": source `e`, key `sink.group`: no group `no-such-group-here`",
         ),
         (
             "[sources.e.sink]\nfile = \"t\"\n[sources.e.rotation]\nafter_promote = []\n",
-            "source `e`, key `rotation.after_promote`: the command is empty",
+            ": source `e`, key `rotation.after_promote`: the command is empty",
         ),
-        ("", "source `e`, key `sink`: rotating needs a file for the new secret"),
+        ("", ": source `e`, key `sink`: rotating needs a file for the new secret"),
     ];
     let rotation_cases = rotation_cases.map(|(extra, expected)| {
-        (format!("{entuity}{extra}"), &["rotate", "e"][..], format!("{shown}: {expected}"))
+        (format!("{entuity}{extra}"), &["rotate", "e"][..], format!("{shown}{expected}"))
     });
     let cases =
         cases.iter().map(|(text, args, expected)| (text.to_string(), *args, expected.clone()));
@@ -713,7 +736,7 @@ fn usage_errors_exit_2_and_help_lists_the_exit_codes() {
     assert_eq!(binary(config, &["audit", "--fail-on", "sometimes"], "").code, 2);
     let help = binary(config, &["--help"], "");
     assert_eq!(help.code, 0);
-    assert!(help.stdout.contains("3  a source or a call failed"), "{}", help.stdout);
+    assert!(help.stdout.contains("3    a source or a call failed"), "{}", help.stdout);
 }
 
 #[test]

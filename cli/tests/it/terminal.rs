@@ -12,6 +12,18 @@ use super::{Fleet, PASSWORD, Run, command};
 /// Long enough for any run here; a run that waits longer is stuck on the terminal.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// Where the binary's stdin and stdout are while the terminal is its controlling terminal and
+/// stderr.
+#[derive(Clone, Copy)]
+enum Streams<'a> {
+    /// Stdin the terminal, stdout a pipe.
+    Stdin,
+    /// Stdin a pipe with this text, stdout a pipe.
+    Piped(&'a str),
+    /// Stdin and stdout the terminal.
+    All,
+}
+
 impl Fleet {
     /// Runs the binary on `config` with `args` on a new terminal, `stdin` piped in (else the
     /// terminal is stdin too), and types each of `replies`' answers when its prompt shows, in
@@ -23,19 +35,42 @@ impl Fleet {
         stdin: Option<&str>,
         replies: &[(&str, &str)],
     ) -> Run {
+        let streams = stdin.map_or(Streams::Stdin, Streams::Piped);
+        self.on_terminal_with(config, args, streams, replies).0
+    }
+
+    /// [`on_terminal`](Self::on_terminal) with stdout the terminal too.
+    fn on_terminal_stdout(&self, config: &Path, args: &[&str], replies: &[(&str, &str)]) -> Run {
+        self.on_terminal_with(config, args, Streams::All, replies).0
+    }
+
+    /// Runs as [`on_terminal`](Self::on_terminal) does, with `streams`, and tells whether the
+    /// terminal echoes once the binary has left it.
+    fn on_terminal_with(
+        &self,
+        config: &Path,
+        args: &[&str],
+        streams: Streams<'_>,
+        replies: &[(&str, &str)],
+    ) -> (Run, bool) {
         let (pty, pts) = pty_process::blocking::open().unwrap();
-        let command =
-            pty_process::blocking::Command::from(command(config, args)).stdout(Stdio::piped());
-        let command = if stdin.is_some() { command.stdin(Stdio::piped()) } else { command };
+        let command = pty_process::blocking::Command::from(command(config, args));
+        let command = match streams {
+            Streams::Stdin => command.stdout(Stdio::piped()),
+            Streams::Piped(_) => command.stdout(Stdio::piped()).stdin(Stdio::piped()),
+            Streams::All => command,
+        };
         let mut child = command.spawn(pts).unwrap();
-        if let Some(stdin) = stdin {
+        if let Streams::Piped(stdin) = streams {
             child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         }
-        let mut stdout = child.stdout.take().unwrap();
+        let stdout = child.stdout.take();
         let (shown, stdout) = std::thread::scope(|scope| {
             let stdout = scope.spawn(move || {
                 let mut text = String::new();
-                stdout.read_to_string(&mut text).unwrap();
+                if let Some(mut stdout) = stdout {
+                    stdout.read_to_string(&mut text).unwrap();
+                }
                 text
             });
             let (chunks, received) = channel();
@@ -66,7 +101,7 @@ impl Fleet {
             run.stderr
         );
         self.keep(args, &run);
-        run
+        (run, echoes(&pty))
     }
 }
 
@@ -98,13 +133,16 @@ fn converse(
                 return Err(format!("no {prompt:?} in {:?}", text(&shown)));
             }
         }
-        while echoes(pty) {
+        // A question answered in the open ("[y/N]") echoes; a secret's prompt does not.
+        while !prompt.contains("[y/N]") && echoes(pty) {
             if Instant::now() > deadline {
                 return Err(format!("the terminal still echoes after {:?}", text(&shown)));
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        (&*pty).write_all(format!("{answer}\n").as_bytes()).map_err(|e| e.to_string())?;
+        // Ctrl-C is typed alone; an answer ends with Enter.
+        let typed = if *answer == INTERRUPT { answer.to_string() } else { format!("{answer}\n") };
+        (&*pty).write_all(typed.as_bytes()).map_err(|e| e.to_string())?;
     }
     while more(&mut shown)? {}
     String::from_utf8(shown).map_err(|e| e.to_string())
@@ -115,6 +153,9 @@ fn echoes(pty: &pty_process::blocking::Pty) -> bool {
     let modes = rustix::termios::tcgetattr(pty).unwrap().local_modes;
     modes.contains(rustix::termios::LocalModes::ECHO)
 }
+
+/// Ctrl-C, as typed on a terminal.
+const INTERRUPT: &str = "\x03";
 
 /// What the binary asks for an Entuity source whose password is `{ prompt }`.
 const PASSWORD_PROMPT: &str = "Entuity password: ";
@@ -179,4 +220,41 @@ async fn progress_shows_on_a_terminal_and_never_on_stdout() {
 
     let quiet = fleet.on_terminal(&fleet.config, &["--quiet", "inventory"], Some(""), &[]);
     assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_at_a_hidden_prompt_leaves_the_terminal_echoing() {
+    let fleet = Fleet::start("interrupt").await;
+    let config = prompting_config(&fleet);
+    let replies = [(PASSWORD_PROMPT, INTERRUPT)];
+    let args = ["entuity", "entuity", "list"];
+    let (interrupted, echoes) =
+        fleet.on_terminal_with(&config, &args, Streams::Piped(""), &replies);
+    assert_eq!(interrupted.code, 130, "{:?}", interrupted.stderr);
+    assert!(interrupted.stderr.contains("interrupted"), "{:?}", interrupted.stderr);
+    assert!(echoes, "the terminal echoes again, as before the prompt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_for_a_terminal_and_a_deletion_are_confirmed_first() {
+    let fleet = Fleet::start("confirm").await;
+    let tokens = fleet.magpie.token_count(super::ADA);
+    let create = ["magpie", "magpie", "create", "--stdout"];
+    let question = "stays in the scrollback? [y/N] ";
+    let declined = fleet.on_terminal_stdout(&fleet.config, &create, &[(question, "n")]);
+    assert_eq!(declined.code, 2, "{:?}", declined.stderr);
+    assert!(declined.stderr.contains("not confirmed: nothing was done"), "{:?}", declined.stderr);
+    assert_eq!(fleet.magpie.token_count(super::ADA), tokens, "nothing created");
+    let delete = ["magpie", "magpie", "delete", "tok-1"];
+    let kept = fleet.on_terminal(
+        &fleet.config,
+        &delete,
+        None,
+        &[("tok-1 of source `magpie`? [y/N] ", "")],
+    );
+    assert_eq!(kept.code, 2);
+    assert_eq!(fleet.magpie.token_count(super::ADA), tokens);
+    let deleted = fleet.on_terminal(&fleet.config, &delete, None, &[("[y/N] ", "y")]);
+    assert_eq!(deleted.code, 0, "{:?}", deleted.stderr);
+    assert_eq!(fleet.magpie.token_count(super::ADA), tokens - 1);
 }

@@ -276,6 +276,8 @@ impl Serialize for Finding<'_> {
             source: &'a str,
             token_id: Option<TokenId>,
             message: String,
+            /// The token's whole record: a finding stands on its own.
+            token: &'a TokenRecord<'a>,
         }
         Shown {
             rule: self.rule,
@@ -284,6 +286,7 @@ impl Serialize for Finding<'_> {
             source: self.token.source(),
             token_id: self.token.id(),
             message: self.message(),
+            token: &self.token,
         }
         .serialize(serializer)
     }

@@ -4,9 +4,9 @@ use super::{Credentials, Failure, retire};
 use crate::Secret;
 use crate::inventory::TokenId;
 
-/// What [`revoke_leaked`] found and did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "outcome", content = "ids", rename_all = "snake_case")]
+/// What [`revoke_leaked`] found and did. Serialized as `{"outcome": "revoked" | "not_found" |
+/// "candidates", "ids": [...]}`, `ids` always a list: the one revoked, none, or the candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Leaked {
     /// Found as this token, retired, and confirmed: deleted (Entuity), answered 401
@@ -18,6 +18,22 @@ pub enum Leaked {
     /// these are the tokens of the user it logs in as, one of which it is. Nothing was
     /// revoked.
     Candidates(Vec<TokenId>),
+}
+
+impl serde::Serialize for Leaked {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct Shown<'a> {
+            outcome: &'static str,
+            ids: &'a [TokenId],
+        }
+        let (outcome, ids) = match self {
+            Self::Revoked(id) => ("revoked", std::slice::from_ref(id)),
+            Self::NotFound => ("not_found", &[][..]),
+            Self::Candidates(ids) => ("candidates", &ids[..]),
+        };
+        Shown { outcome, ids }.serialize(serializer)
+    }
 }
 
 /// Finds the token whose value is `leaked` among `server`'s credentials (`magpie::Client`,

@@ -1,0 +1,233 @@
+//! The TOML configuration: the sources, where each one's credentials come from, how to reach
+//! it, and the audit policy. Every error names the file, the line where it can, the source and
+//! the key, and never quotes a value.
+
+mod connection;
+mod policy;
+mod rotation;
+mod secret;
+mod sources;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use connection::Connection;
+pub use policy::{PolicyConfig, days};
+pub use rotation::Span;
+pub use secret::{SecretRef, private};
+pub use sources::{BambooSource, EntuitySource, InsightSource, MagpieSource, Source};
+
+use crate::failure::Failure;
+
+/// A parsed configuration file.
+#[derive(Debug)]
+pub struct Config {
+    /// Where it was read from, for messages.
+    pub path: PathBuf,
+    /// The sources, by name, in name order.
+    pub sources: BTreeMap<String, Source>,
+    /// How to reach each source: timeouts, TLS, proxy.
+    pub connections: BTreeMap<String, Connection>,
+    /// The audit policy, when the file has one.
+    pub policy: Option<PolicyConfig>,
+}
+
+/// What a credential or setting is read for, to name it in errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Key<'a> {
+    /// The configuration file.
+    pub path: &'a Path,
+    /// The source.
+    pub source: &'a str,
+    /// The key in the source.
+    pub key: &'a str,
+}
+
+impl std::fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: source `{}`, key `{}`", self.path.display(), self.source, self.key)
+    }
+}
+
+/// `path` as written in the configuration at `config`: `~/` is the home directory, and a
+/// relative path is relative to the configuration's directory, so that it means the same
+/// under cron as in a shell.
+pub fn resolve(config: &Path, path: &Path) -> PathBuf {
+    if let Ok(rest) = path.strip_prefix("~")
+        && let Some(home) = std::env::var_os("HOME").filter(|home| !home.is_empty())
+    {
+        return PathBuf::from(home).join(rest);
+    }
+    match config.parent() {
+        Some(directory) if path.is_relative() => directory.join(path),
+        _ => path.to_owned(),
+    }
+}
+
+impl Config {
+    /// The file `--config` names, else the default location's.
+    pub fn location(flag: Option<&Path>) -> Result<PathBuf, Failure> {
+        if let Some(path) = flag {
+            return Ok(path.to_owned());
+        }
+        let var =
+            |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+        if let Some(path) = var("ACCESS_TOKENS_CONFIG") {
+            return Ok(path);
+        }
+        let base = var("XDG_CONFIG_HOME").or_else(|| var("HOME").map(|home| home.join(".config")));
+        match base {
+            Some(base) => Ok(base.join("access-tokens").join("config.toml")),
+            None => Err(Failure::config(
+                "no configuration: pass --config FILE or set ACCESS_TOKENS_CONFIG".into(),
+            )),
+        }
+    }
+
+    /// Reads and parses `path`, refusing a file others may change: it says where credentials
+    /// come from and which commands run after a rotation.
+    pub fn load(path: &Path) -> Result<Self, Failure> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| Failure::config(format!("{shown}: {error}")))?;
+        writable_by_owner_only(path)?;
+        Self::parse(path, &text)
+    }
+
+    /// Parses `text`, read from `path`. Every source's mistakes are reported at once.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, Failure> {
+        let shown = path.display();
+        // The message and the line, not the line's text, which may hold a mistaken secret.
+        let mut table: toml::Table = text.parse().map_err(|error: toml::de::Error| {
+            let line = error.span().map_or(0, |span| text[..span.start].matches('\n').count() + 1);
+            Failure::config(format!("{shown}:{line}: {}", error.message()))
+        })?;
+        let mut problems = Vec::new();
+        let policy = match table.remove("policy") {
+            None => None,
+            Some(value) => match serde_path_to_error::deserialize(value) {
+                Ok(policy) => Some(policy),
+                Err(error) => {
+                    let key = error.path().to_string();
+                    let line = line_of(text, &["policy"], &key);
+                    problems.push(format!(
+                        "{shown}{line}: [policy], key `{key}`: {}",
+                        error.inner().message()
+                    ));
+                    None
+                }
+            },
+        };
+        let mut sources = BTreeMap::new();
+        let mut connections = BTreeMap::new();
+        match table.remove("sources") {
+            None => {}
+            Some(toml::Value::Table(entries)) => {
+                for (name, value) in entries {
+                    let toml::Value::Table(mut entry) = value else {
+                        problems.push(format!("{shown}: source `{name}` must be a table"));
+                        continue;
+                    };
+                    let connection = Connection::take_from(&mut entry);
+                    match connection
+                        .and_then(|connection| Ok((connection, Source::from_table(entry)?)))
+                    {
+                        Ok((connection, source)) => {
+                            connections.insert(name.clone(), connection);
+                            sources.insert(name, source);
+                        }
+                        Err((key, message)) if key.is_empty() => {
+                            problems.push(format!("{shown}: source `{name}`: {message}"));
+                        }
+                        Err((key, message)) => {
+                            let line = line_of(text, &["sources", &name], &key);
+                            problems.push(format!(
+                                "{shown}{line}: source `{name}`, key `{key}`: {message}"
+                            ));
+                        }
+                    }
+                }
+            }
+            Some(_) => problems.push(format!("{shown}: `sources` must be a table")),
+        }
+        if let Some(key) = table.keys().next() {
+            problems.push(format!("{shown}: unknown key `{key}` (expected `sources` or `policy`)"));
+        }
+        if !problems.is_empty() {
+            return Err(Failure::config(problems.join("\n")));
+        }
+        Ok(Self { path: path.to_owned(), sources, connections, policy })
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Result<&Source, Failure> {
+        self.sources.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.sources.keys().map(String::as_str).collect();
+            Failure::config(format!(
+                "{}: no source `{name}` (sources: {})",
+                self.path.display(),
+                if known.is_empty() { "none".into() } else { known.join(", ") }
+            ))
+        })
+    }
+
+    /// How to reach the source `name`.
+    pub fn connection(&self, name: &str) -> &Connection {
+        static DEFAULT: Connection = Connection::DEFAULT;
+        self.connections.get(name).unwrap_or(&DEFAULT)
+    }
+
+    /// `path` as written in this configuration ([`resolve`]).
+    pub fn relative(&self, path: &Path) -> PathBuf {
+        resolve(&self.path, path)
+    }
+
+    /// A key of the source `source`, for messages.
+    pub fn key<'a>(&'a self, source: &'a str, key: &'a str) -> Key<'a> {
+        Key { path: &self.path, source, key }
+    }
+}
+
+/// Refuses a configuration that its group or others may change, as ssh refuses such a
+/// `config`: whoever can, can point a credential anywhere and run any command after a rotation.
+#[cfg(unix)]
+fn writable_by_owner_only(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(metadata) = std::fs::metadata(path) else { return Ok(()) };
+    let mode = metadata.mode() & 0o777;
+    if mode & 0o022 == 0 {
+        return Ok(());
+    }
+    Err(Failure::config(format!(
+        "{path} may be changed by others (mode {mode:04o}): run `chmod go-w {path}`",
+        path = path.display()
+    )))
+}
+
+#[cfg(not(unix))]
+fn writable_by_owner_only(_: &Path) -> Result<(), Failure> {
+    Ok(())
+}
+
+/// `:N`, the line of `key` (dotted, below the table `[table.…]`) in `text`, when it is written
+/// there as `key = …`; else nothing.
+fn line_of(text: &str, table: &[&str], key: &str) -> String {
+    let mut segments: Vec<&str> = key.split('.').collect();
+    let Some(last) = segments.pop() else { return String::new() };
+    let header = format!("[{}]", [table, &segments[..]].concat().join("."));
+    let mut inside = false;
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        if line.starts_with('[') {
+            inside = line.trim_end().starts_with(&header);
+            continue;
+        }
+        if inside
+            && let Some(rest) = line.strip_prefix(last)
+            && rest.trim_start().starts_with('=')
+        {
+            return format!(":{}", index + 1);
+        }
+    }
+    String::new()
+}
