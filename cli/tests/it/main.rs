@@ -737,6 +737,9 @@ fn usage_errors_exit_2_and_help_lists_the_exit_codes() {
     let help = binary(config, &["--help"], "");
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("3    a source or a call failed"), "{}", help.stdout);
+    let narrow = command(config, &["--help"]).env("COLUMNS", "60").output().unwrap();
+    let narrow = String::from_utf8(narrow.stdout).unwrap();
+    assert!(narrow.lines().all(|line| line.chars().count() <= 60), "{narrow}");
 }
 
 #[test]
