@@ -9,7 +9,8 @@ use access_tokens::{CertificateDer, PemObject as _, PrivateKeyDer, Secret};
 use access_tokens::{bamboo, entuity, insight, magpie};
 
 use crate::config::{
-    BambooSource, Config, EntuitySource, InsightSource, MagpieSource, SecretRef, Source, private,
+    BambooSource, Config, Connection, EntuitySource, InsightSource, MagpieSource, SecretRef,
+    Source, VaultSettings, private,
 };
 use crate::failure::Failure;
 
@@ -67,20 +68,22 @@ macro_rules! http {
     )+};
 }
 
-http!(magpie::ClientBuilder, bamboo::ClientBuilder, entuity::ClientBuilder, insight::ClientBuilder);
+http!(
+    magpie::ClientBuilder,
+    bamboo::ClientBuilder,
+    entuity::ClientBuilder,
+    insight::ClientBuilder,
+    access_tokens::rotation::VaultSinkBuilder
+);
 
 impl<S> Named<'_, S> {
     /// Reads the credential the key `key` points to.
-    fn read(&self, key: &'static str, reference: &SecretRef) -> Result<Secret, Failure> {
+    fn read(&self, key: &str, reference: &SecretRef) -> Result<Secret, Failure> {
         reference.read(self.config.key(self.name, key))
     }
 
     /// Reads the credential the key `key` points to, if it is set.
-    fn secret(
-        &self,
-        key: &'static str,
-        reference: &Option<SecretRef>,
-    ) -> Result<Option<Secret>, Failure> {
+    fn secret(&self, key: &str, reference: &Option<SecretRef>) -> Result<Option<Secret>, Failure> {
         reference.as_ref().map(|r| self.read(key, r)).transpose()
     }
 
@@ -107,7 +110,7 @@ impl<S> Named<'_, S> {
                 self.missing(key, &reason.to_string())
             }
             access_tokens::Error::Tls { .. } => {
-                self.missing("ca_file", &crate::failure::chain(error))
+                self.missing("ca_file", &access_tokens::causes(error))
             }
             error => self.failed(error),
         }
@@ -115,37 +118,53 @@ impl<S> Named<'_, S> {
 
     /// `builder` with the source's connection keys: timeout, trusted authorities, proxy,
     /// client certificate, plain http.
-    fn connect<B: Http>(&self, mut builder: B) -> Result<B, Failure> {
-        let connection = self.config.connection(self.name);
+    fn connect<B: Http>(&self, builder: B) -> Result<B, Failure> {
+        self.apply(builder, self.config.connection(self.name), "")
+    }
+
+    /// `builder` with `connection`'s keys, named in messages after `under` (`sink.vault.`).
+    fn apply<B: Http>(
+        &self,
+        mut builder: B,
+        connection: &Connection,
+        under: &str,
+    ) -> Result<B, Failure> {
+        let key = |name: &str| format!("{under}{name}");
         if let Some(timeout) = connection.timeout {
             builder = builder.timeout(timeout.0);
         }
         if let Some(file) = &connection.ca_file {
-            for certificate in self.pem("ca_file", file)? {
+            for certificate in self.pem(&key("ca_file"), file)? {
                 builder = builder.add_root_certificate(certificate);
             }
         }
         if let Some(proxy) = &connection.proxy {
             builder = builder.proxy(proxy.clone());
             if let Some(user) = &connection.proxy_user {
-                let password = self
-                    .secret("proxy_password", &connection.proxy_password)?
-                    .ok_or_else(|| self.missing("proxy_password", "needed with `proxy_user`"))?;
+                let password =
+                    self.secret(&key("proxy_password"), &connection.proxy_password)?.ok_or_else(
+                        || self.missing(&key("proxy_password"), "needed with `proxy_user`"),
+                    )?;
                 builder = builder.proxy_credentials(user.clone(), password);
             }
         }
         match (&connection.client_cert, &connection.client_key) {
-            (Some(cert), Some(key)) => {
-                let chain = self.pem("client_cert", cert)?;
-                let path = self.config.relative(key);
-                private(&path, false).map_err(|why| self.missing("client_key", &why))?;
-                let key = PrivateKeyDer::from_pem_file(&path)
-                    .map_err(|e| self.missing("client_key", &format!("{}: {e}", key.display())))?;
-                builder = builder.client_certificate(chain, key);
+            (Some(cert), Some(file)) => {
+                let chain = self.pem(&key("client_cert"), cert)?;
+                let path = self.config.relative(file);
+                private(&path, false).map_err(|why| self.missing(&key("client_key"), &why))?;
+                let read = PrivateKeyDer::from_pem_file(&path).map_err(|e| {
+                    self.missing(&key("client_key"), &format!("{}: {e}", file.display()))
+                })?;
+                builder = builder.client_certificate(chain, read);
             }
             (None, None) => {}
-            (Some(_), None) => return Err(self.missing("client_key", "needed with `client_cert`")),
-            (None, Some(_)) => return Err(self.missing("client_cert", "needed with `client_key`")),
+            (Some(_), None) => {
+                return Err(self.missing(&key("client_key"), "needed with `client_cert`"));
+            }
+            (None, Some(_)) => {
+                return Err(self.missing(&key("client_cert"), "needed with `client_key`"));
+            }
         }
         if connection.allow_insecure_http {
             builder = builder.allow_insecure_http();
@@ -154,7 +173,7 @@ impl<S> Named<'_, S> {
     }
 
     /// The certificates in the PEM file `file`, named by `key`.
-    fn pem(&self, key: &'static str, file: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
+    fn pem(&self, key: &str, file: &Path) -> Result<Vec<CertificateDer<'static>>, Failure> {
         let unread = |error: &dyn std::fmt::Display| {
             self.missing(key, &format!("{}: {error}", file.display()))
         };
@@ -311,10 +330,13 @@ impl Named<'_, InsightSource> {
         })
     }
 
-    /// Refuses to rotate into a file other than the one the source's `api_token` is read
-    /// from: the rotation retires the token the source lists with, so the next inventory would
-    /// fail with 401.
-    pub fn check_sink_is_the_api_token(&self, file: &std::path::Path) -> Result<(), Failure> {
+    /// Refuses to rotate into anything but the file the source's `api_token` is read from:
+    /// the rotation retires the token the source lists with, so the next inventory would fail
+    /// with 401. `file` is the sink's file, `None` for a sink that is not one.
+    pub fn check_sink_is_the_api_token(
+        &self,
+        file: Option<&std::path::Path>,
+    ) -> Result<(), Failure> {
         let same = |a: &std::path::Path, b: &std::path::Path| {
             std::fs::canonicalize(a)
                 .ok()
@@ -322,14 +344,14 @@ impl Named<'_, InsightSource> {
                 .is_some_and(|(a, b)| a == b)
                 || a == b
         };
-        match &self.source.api_token {
-            None => Ok(()),
-            Some(SecretRef::File { path: token, .. })
+        match (&self.source.api_token, file) {
+            (None, _) => Ok(()),
+            (Some(SecretRef::File { path: token, .. }), Some(file))
                 if same(&self.config.relative(token), file) =>
             {
                 Ok(())
             }
-            Some(SecretRef::File { path: token, .. }) => Err(self.missing(
+            (Some(SecretRef::File { path: token, .. }), _) => Err(self.missing(
                 "api_token",
                 &format!(
                     "the rotation would retire the token in {}, which this source lists with; \
@@ -338,7 +360,7 @@ impl Named<'_, InsightSource> {
                     token.display()
                 ),
             )),
-            Some(_) => Err(self.missing(
+            (Some(_), _) => Err(self.missing(
                 "api_token",
                 "the rotation would retire the token this source lists with: read it from the \
                  file the rotation writes (`api_token = { file = ... }`)",
@@ -395,5 +417,59 @@ pub fn offline(config: &Config, name: &str) -> Result<(), Failure> {
             let named = Named { config, name, source };
             named.builder()?.api_token(stand_in()).map(drop).map_err(|e| named.unbuilt(&e))
         }
+    }
+}
+
+impl<S> Named<'_, S> {
+    /// The Vault sink `vault = { … }` of the source's `[sink]` describes: its address and token
+    /// from the settings, else from `VAULT_ADDR`/`VAULT_TOKEN`, else `BAO_ADDR`/`BAO_TOKEN`.
+    pub fn vault_sink(
+        &self,
+        vault: &VaultSettings,
+    ) -> Result<access_tokens::rotation::VaultSink, Failure> {
+        let from_environment = |names: [&'static str; 2]| {
+            names.into_iter().find(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
+        };
+        let address = match &vault.address {
+            Some(address) => address.clone(),
+            None => {
+                let Some(name) = from_environment(["VAULT_ADDR", "BAO_ADDR"]) else {
+                    return Err(self.missing(
+                        "sink.vault.address",
+                        "needs the server's address, or VAULT_ADDR (or BAO_ADDR) set",
+                    ));
+                };
+                std::env::var(name).unwrap_or_default()
+            }
+        };
+        let token = match &vault.token {
+            Some(reference) => self.read("sink.vault.token", reference)?,
+            None => {
+                let Some(name) = from_environment(["VAULT_TOKEN", "BAO_TOKEN"]) else {
+                    return Err(self.missing(
+                        "sink.vault.token",
+                        "needs a token: `token = { env = … }`, or VAULT_TOKEN (or BAO_TOKEN) set",
+                    ));
+                };
+                self.read("sink.vault.token", &SecretRef::Env(name.to_owned()))?
+            }
+        };
+        let mut builder = access_tokens::rotation::VaultSink::builder(&address, &vault.path);
+        if let Some(mount) = &vault.mount {
+            builder = builder.mount(mount);
+        }
+        if let Some(field) = &vault.field {
+            builder = builder.field(field);
+        }
+        if let Some(namespace) = &vault.namespace {
+            builder = builder.namespace(namespace);
+        }
+        let builder = self.apply(builder, &vault.connection, "sink.vault.")?;
+        builder.token(token).map_err(|error| match error {
+            access_tokens::Error::InvalidInput { field, reason } => {
+                self.missing(&format!("sink.vault.{field}"), &reason.to_string())
+            }
+            error => self.missing("sink.vault", &access_tokens::causes(&error)),
+        })
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::args::Choice;
 use crate::config::Config;
 use crate::connect;
-use crate::failure::{Failure, chain};
+use crate::failure::Failure;
 use crate::output::{self, Out};
 
 /// An inventory, and the sources that could not even be connected to (a failed login).
@@ -33,7 +33,7 @@ impl Listed {
         if let Some(failures) = value["failures"].as_array_mut() {
             // Each error with its causes, as on stderr.
             for (shown, failure) in failures.iter_mut().zip(&self.inventory.failures) {
-                shown["error"] = chain(&failure.error).into();
+                shown["error"] = access_tokens::causes(&failure.error).into();
             }
             for (source, error) in &self.unreachable {
                 failures.push(json!({ "source": source, "error": error }));
@@ -45,7 +45,11 @@ impl Listed {
     /// Warns of each failed source on stderr.
     pub fn warn_failures(&self, out: Out) {
         for failure in &self.inventory.failures {
-            out.warn(format_args!("source `{}`: {}", failure.source, chain(&failure.error)));
+            out.warn(format_args!(
+                "source `{}`: {}",
+                failure.source,
+                access_tokens::causes(&failure.error)
+            ));
         }
         for (source, error) in &self.unreachable {
             // A configuration problem names the source already.

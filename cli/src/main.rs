@@ -18,6 +18,7 @@ mod magpie;
 mod new_secret;
 mod output;
 mod rotation;
+mod sink;
 mod sources;
 mod terminal;
 mod usage;

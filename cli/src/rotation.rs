@@ -1,17 +1,18 @@
-//! `rotate` and `retire-due`: a source's target rotated into its sink (a file), with the
-//! source's rotation settings; `--dry-run` prints the plan instead.
+//! `rotate` and `retire-due`: a source's target rotated into its sink (a file, a Vault secret,
+//! a command), with the source's rotation settings; `--dry-run` prints the plan instead.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use access_tokens::rotation::{FileSink, Report, Rotate, Rotation, State};
+use access_tokens::rotation::{BASE_ENVIRONMENT, Report, Rotate, Rotation, Sink as _, State};
 use tokio::io::AsyncReadExt as _;
 
-use crate::config::{Config, SecretRef, Source};
+use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
 use crate::output::Out;
+use crate::sink::ToolSink;
 
 /// How long the hook after promotion may run.
 const HOOK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -27,8 +28,7 @@ pub enum Action {
     RetireDue,
 }
 
-/// Runs `action` for the source `name`, its new secret in `output` (else the source's sink
-/// file).
+/// Runs `action` for the source `name`, its new secret in `output` (else the source's sink).
 pub async fn run(
     config: &Config,
     name: &str,
@@ -37,8 +37,8 @@ pub async fn run(
     out: Out,
 ) -> Result<(), Failure> {
     let source = config.source(name)?;
-    let sink = sink(config, name, source, output)?;
-    let rotation = rotation(config, name, source, sink.path())?;
+    let sink = ToolSink::of(config, name, source, output)?;
+    let rotation = rotation(config, name, source, &sink)?;
     match source {
         Source::Magpie(source) => {
             let target = Named { config, name, source }.rotation_target().await?;
@@ -54,51 +54,11 @@ pub async fn run(
         }
         Source::Insight(source) => {
             let named = Named { config, name, source };
-            named.check_sink_is_the_api_token(sink.path())?;
+            named.check_sink_is_the_api_token(sink.file())?;
             let target = named.rotation_target()?;
             execute(&rotation, &target, &sink, action, name, out).await
         }
     }
-}
-
-/// The file sink: `-o FILE`, else the source's `sink.file`, else an Insight.io source's
-/// `api_token` file (relative to the configuration's directory), with the sink's `mode` and
-/// `group`.
-fn sink(
-    config: &Config,
-    name: &str,
-    source: &Source,
-    output: Option<&Path>,
-) -> Result<FileSink, Failure> {
-    let settings = source.sink();
-    let api_token = match source {
-        Source::Insight(insight) => insight.api_token.as_ref().and_then(SecretRef::file),
-        _ => None,
-    };
-    let path = match (output, settings.and_then(|sink| sink.file.as_deref()).or(api_token)) {
-        (Some(path), _) => path.to_owned(),
-        (None, Some(file)) => config.relative(file),
-        (None, None) => {
-            return Err(Failure::config(format!(
-                "{}: rotating needs a file for the new secret: `-o FILE`, or `file` under \
-                 [sources.{name}.sink]",
-                config.key(name, "sink")
-            )));
-        }
-    };
-    let mut sink = FileSink::new(path);
-    if let Some(settings) = settings {
-        if let Some(mode) = settings.mode {
-            sink = sink.mode(mode.0);
-        }
-        if let Some(group) = &settings.group {
-            let gid = group.id().map_err(|why| {
-                Failure::config(format!("{}: {why}", config.key(name, "sink.group")))
-            })?;
-            sink = sink.group(gid);
-        }
-    }
-    Ok(sink)
 }
 
 /// The rotation as the source's `[rotation]` settings and the `[policy]` say.
@@ -106,7 +66,7 @@ fn rotation(
     config: &Config,
     name: &str,
     source: &Source,
-    file: &Path,
+    sink: &ToolSink,
 ) -> Result<Rotation, Failure> {
     let settings = source.rotation();
     let mut rotation = Rotation::new()
@@ -128,8 +88,12 @@ fn rotation(
                 config.key(name, "rotation.after_promote")
             )));
         };
-        let hook =
-            Hook { program: program.clone(), arguments: arguments.to_vec(), file: file.to_owned() };
+        let hook = Hook {
+            program: program.clone(),
+            arguments: arguments.to_vec(),
+            file: sink.file().map(Path::to_owned),
+            sink: sink.describe(),
+        };
         rotation = rotation.after_promote(move || hook.clone().run());
     }
     Ok(rotation)
@@ -140,26 +104,25 @@ fn rotation(
 struct Hook {
     program: String,
     arguments: Vec<String>,
-    /// The secret's file, which the command is told of (`ACCESS_TOKENS_FILE`).
-    file: PathBuf,
+    /// The secret's file, which the command is told of (`ACCESS_TOKENS_FILE`), if it is one.
+    file: Option<PathBuf>,
+    /// Where the secret is, in words (`ACCESS_TOKENS_SINK`).
+    sink: String,
 }
 
-/// What the hook's environment keeps of the tool's: the tool's own may hold credentials
-/// (`{ env = "..." }`), which the hook must not see.
-const HOOK_ENVIRONMENT: [&str; 8] =
-    ["PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ", "TMPDIR"];
-
 impl Hook {
-    /// Runs the command with the secret's path in `ACCESS_TOKENS_FILE`, no secret in its
-    /// arguments or environment, for at most [`HOOK_TIMEOUT`]; its exit status decides. What it
-    /// prints is not shown: it may read the secret's file.
+    /// Runs the command with the sink in `ACCESS_TOKENS_SINK` (and a file sink's path in
+    /// `ACCESS_TOKENS_FILE`), only [`BASE_ENVIRONMENT`] of the tool's environment and no
+    /// secret in its arguments or environment, for at most [`HOOK_TIMEOUT`]; its exit status
+    /// decides. What it prints is not shown: it may read the secret.
     async fn run(self) -> Result<(), String> {
         let mut command = tokio::process::Command::new(&self.program);
         command
             .args(&self.arguments)
             .env_clear()
-            .envs(HOOK_ENVIRONMENT.iter().filter_map(|name| Some((name, std::env::var_os(name)?))))
-            .env("ACCESS_TOKENS_FILE", &self.file)
+            .envs(BASE_ENVIRONMENT.iter().filter_map(|name| Some((name, std::env::var_os(name)?))))
+            .envs(self.file.iter().map(|file| ("ACCESS_TOKENS_FILE", file)))
+            .env("ACCESS_TOKENS_SINK", &self.sink)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -190,7 +153,7 @@ impl Hook {
 async fn execute<T: Rotate>(
     rotation: &Rotation,
     target: &T,
-    sink: &FileSink,
+    sink: &ToolSink,
     action: Action,
     name: &str,
     out: Out,
@@ -223,7 +186,7 @@ async fn execute<T: Rotate>(
 /// Why a rotation stopped, with the failure's causes, and what to do.
 fn stopped(name: &str, report: &Report) -> String {
     let why = match report.failure() {
-        Some((step, failure)) => format!(" at {step}: {}", crate::failure::chain(failure)),
+        Some((step, failure)) => format!(" at {step}: {}", access_tokens::causes(failure)),
         None => String::new(),
     };
     format!("source `{name}`: the rotation stopped ({}){why}; run it again to resume", report.state)

@@ -54,9 +54,17 @@ pub fn list(config: &Config, out: Out) -> Result<(), Failure> {
     out.show(&serde_json::json!({ "sources": shown }), human)
 }
 
-/// The file `rotate` writes for `source` without `-o`.
+/// Where `rotate` writes for `source` without `-o`: a file, a Vault secret, or a command.
 fn sink(config: &Config, source: &Source) -> Option<String> {
-    let file = source.sink().and_then(|sink| sink.file.as_deref()).or(match source {
+    let settings = source.sink();
+    if let Some(vault) = settings.and_then(|sink| sink.vault.as_ref()) {
+        let mount = vault.mount.as_deref().unwrap_or("secret");
+        return Some(format!("vault {mount}/{}", vault.path));
+    }
+    if let Some(command) = settings.and_then(|sink| sink.command.as_ref()) {
+        return Some(format!("command {}", command.join(" ")));
+    }
+    let file = settings.and_then(|sink| sink.file.as_deref()).or(match source {
         Source::Insight(insight) => insight.api_token.as_ref().and_then(SecretRef::file),
         _ => None,
     })?;
@@ -88,6 +96,11 @@ pub fn check(config: &Config, out: Out) -> Result<(), Failure> {
             }
         }
         if let Err(failure) = connect::offline(config, name) {
+            problems.extend(failure.message().map(str::to_owned));
+        }
+        if source.sink().is_some_and(|sink| sink.vault.is_some() || sink.command.is_some())
+            && let Err(failure) = crate::sink::ToolSink::of(config, name, source, None)
+        {
             problems.extend(failure.message().map(str::to_owned));
         }
         if let Some(file) = source.sink().and_then(|sink| sink.file.as_deref()) {

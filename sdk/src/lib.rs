@@ -151,7 +151,7 @@ pub mod testing;
 #[doc(inline)]
 pub use access_tokens_runtime::{
     Context, DecodeDetail, DecodeKind, Error, Expiry, InvalidReason, RawBody, RetryPolicy, Secret,
-    ServerClock, TlsError, TransportError,
+    ServerClock, TlsError, TransportError, causes,
 };
 /// Re-exported for `add_root_certificate` and `client_certificate` on every builder, so that
 /// trusting a private certificate authority or presenting a client certificate needs no other

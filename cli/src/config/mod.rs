@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use connection::Connection;
 pub use policy::{PolicyConfig, days};
-pub use rotation::Span;
+pub use rotation::{SinkSettings, Span, VaultSettings};
 pub use secret::{SecretRef, private};
 pub use sources::{BambooSource, EntuitySource, InsightSource, MagpieSource, Source};
 

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::connection::Connection;
+use super::secret::SecretRef;
+
 /// `[sources.<name>.rotation]`: how `rotate` runs for a source.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +29,8 @@ pub struct RotationSettings {
     pub name: Option<String>,
 }
 
-/// `[sources.<name>.sink]`: where `rotate` writes the new secret.
+/// `[sources.<name>.sink]`: where `rotate` writes the new secret: a `file`, a `vault` secret,
+/// or a `command`; one of them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SinkSettings {
@@ -37,6 +41,62 @@ pub struct SinkSettings {
     pub mode: Option<Mode>,
     /// The file's group (a name or a number), instead of the existing file's.
     pub group: Option<GroupRef>,
+    /// A KV version 2 secret in Vault or OpenBao.
+    pub vault: Option<VaultSettings>,
+    /// A command run once per stage, the stage its last argument, the secret on its stdin.
+    pub command: Option<Vec<String>>,
+    /// The variables of the tool's environment the command gets (its store's address and
+    /// token), besides PATH, HOME and the locale.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// How long each of the command's stages may run (default 60 s).
+    pub timeout: Option<Span>,
+    /// Where the command sink's ledger and lock are kept (`FILE.rotation`, `FILE.lock`);
+    /// default: `$XDG_STATE_HOME/access-tokens/SOURCE`.
+    pub state: Option<PathBuf>,
+}
+
+/// `vault = { … }` under `[sources.<name>.sink]`: the secret, and how to reach the server.
+#[derive(Debug, Clone)]
+pub struct VaultSettings {
+    /// The server, `https://vault.example.com:8200`; default `$VAULT_ADDR`, else `$BAO_ADDR`.
+    pub address: Option<String>,
+    /// The KV version 2 mount (default `secret`).
+    pub mount: Option<String>,
+    /// The secret's path in the mount (`app/token`).
+    pub path: String,
+    /// The field that holds the token (default `token`).
+    pub field: Option<String>,
+    /// The Vault Enterprise namespace.
+    pub namespace: Option<String>,
+    /// The Vault token; default `{ env = "VAULT_TOKEN" }`, else `BAO_TOKEN`.
+    pub token: Option<SecretRef>,
+    /// `timeout`, `ca_file`, `proxy`, … as for a source.
+    pub connection: Connection,
+}
+
+/// The keys of `vault = { … }` but the connection's, which a source's table has too.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VaultKeys {
+    address: Option<String>,
+    mount: Option<String>,
+    path: String,
+    field: Option<String>,
+    namespace: Option<String>,
+    token: Option<SecretRef>,
+}
+
+impl<'de> Deserialize<'de> for VaultSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let connection = Connection::take_from(&mut table)
+            .map_err(|(key, why)| D::Error::custom(format!("`{key}`: {why}")))?;
+        let keys = VaultKeys::deserialize(toml::Value::Table(table)).map_err(D::Error::custom)?;
+        let VaultKeys { address, mount, path, field, namespace, token } = keys;
+        Ok(Self { address, mount, path, field, namespace, token, connection })
+    }
 }
 
 /// A span of time written as a number and a unit: `"90s"`, `"15m"`, `"2h"`, `"7d"`, `"2w"`.

@@ -17,6 +17,7 @@ use serde_json::Value;
 mod rotate;
 mod terminal;
 mod unattended;
+mod vault;
 
 const PASSWORD: &str = "correct-horse-battery-staple-42";
 const PASSWORD_VAR: &str = "ACCESS_TOKENS_TEST_PASSWORD";
@@ -168,6 +169,11 @@ session_cookie = {{ file = "{dir}/cookie" }}
         )
     }
 
+    /// Adds `extra` to the fleet's configuration.
+    fn configure(&self, extra: &str) {
+        std::fs::write(&self.config, self.config_text() + extra).unwrap();
+    }
+
     fn path(&self, name: &str) -> PathBuf {
         self.dir.0.join(name)
     }
@@ -184,6 +190,27 @@ session_cookie = {{ file = "{dir}/cookie" }}
     /// Runs the binary with `args` on the configuration `config`, and keeps what it printed.
     fn run_on(&self, config: &Path, args: &[&str], stdin: &str) -> Run {
         let run = binary(config, args, stdin);
+        self.keep(args, &run);
+        run
+    }
+
+    /// Runs the binary with `args` and `variables` set, keeping what it printed.
+    fn run_with(&self, args: &[&str], variables: &[(&str, &str)]) -> Run {
+        let mut command = command(&self.config, args);
+        command.envs(variables.iter().copied());
+        let output = command.stdin(Stdio::null()).output().unwrap();
+        let run = Run {
+            code: output.status.code().expect("exited"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        eprintln!(
+            "$ access-tokens {}\n{}{}(exit {})",
+            args.join(" "),
+            run.stdout,
+            run.stderr,
+            run.code
+        );
         self.keep(args, &run);
         run
     }
@@ -710,7 +737,15 @@ async fn configuration_errors_name_the_file_the_source_and_the_key_and_exit_2() 
             "[sources.e.sink]\nfile = \"t\"\n[sources.e.rotation]\nafter_promote = []\n",
             ": source `e`, key `rotation.after_promote`: the command is empty",
         ),
-        ("", ": source `e`, key `sink`: rotating needs a file for the new secret"),
+        ("", ": source `e`, key `sink`: rotating needs somewhere for the new secret"),
+        (
+            "[sources.e.sink]\nfile = \"t\"\ncommand = [\"sh\"]\n",
+            ": source `e`, key `sink`: is one of `file`, `vault` and `command`, not several",
+        ),
+        (
+            "[sources.e.sink]\nvault = { path = \"app/t\", colour = \"blue\" }\n",
+            ":8: source `e`, key `sink.vault`: unknown field `colour`",
+        ),
     ];
     let rotation_cases = rotation_cases.map(|(extra, expected)| {
         (format!("{entuity}{extra}"), &["rotate", "e"][..], format!("{shown}{expected}"))

@@ -15,11 +15,6 @@ use super::{Fleet, PASSWORD, PASSWORD_VAR, Run, command, read_secret};
 const DAY: Duration = Duration::from_secs(86_400);
 
 impl Fleet {
-    /// Adds `extra` to the fleet's configuration.
-    fn configure(&self, extra: &str) {
-        std::fs::write(&self.config, self.config_text() + extra).unwrap();
-    }
-
     fn entuity_admin(&self) -> entuity::Client {
         entuity::Client::builder(self.entuity.url()).basic_auth("admin", PASSWORD).unwrap()
     }

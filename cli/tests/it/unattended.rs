@@ -33,41 +33,14 @@ impl Fleet {
         self.keep(&[script], &run);
         run
     }
-
-    /// Runs the binary with `args` and `variables` set, keeping what it printed.
-    fn run_with(&self, args: &[&str], variables: &[(&str, &str)]) -> Run {
-        let mut command = command(&self.config, args);
-        command.envs(variables.iter().copied());
-        let output = command.stdin(Stdio::null()).output().unwrap();
-        let run = Run {
-            code: output.status.code().expect("exited"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        eprintln!(
-            "$ access-tokens {}\n{}{}(exit {})",
-            args.join(" "),
-            run.stdout,
-            run.stderr,
-            run.code
-        );
-        self.keep(args, &run);
-        run
-    }
 }
 
 use std::process::Command;
 
-/// Adds `extra` to the fleet's configuration.
-fn configure(fleet: &Fleet, extra: &str) {
-    std::fs::write(&fleet.config, fleet.config_text() + extra).unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_call_prints_its_causes_and_verbose_logs_each_call_without_a_secret() {
     let fleet = Fleet::start("causes").await;
-    configure(
-        &fleet,
+    fleet.configure(
         "[sources.refused]\nvendor = \"entuity\"\nurl = \"http://127.0.0.1:1\"\nuser = \"admin\"\n\
          password = { env = \"ACCESS_TOKENS_TEST_PASSWORD\" }\n",
     );
@@ -81,13 +54,10 @@ async fn a_failed_call_prints_its_causes_and_verbose_logs_each_call_without_a_se
     );
     // TLS to a plain-http port says so.
     let plain = fleet.entuity.url().replace("http://", "https://");
-    configure(
-        &fleet,
-        &format!(
-            "[sources.tls]\nvendor = \"entuity\"\nurl = \"{plain}\"\nuser = \"admin\"\n\
+    fleet.configure(&format!(
+        "[sources.tls]\nvendor = \"entuity\"\nurl = \"{plain}\"\nuser = \"admin\"\n\
              password = {{ env = \"ACCESS_TOKENS_TEST_PASSWORD\" }}\n"
-        ),
-    );
+    ));
     let tls = fleet.run(&["entuity", "tls", "list"]);
     assert_eq!(tls.code, 3, "{}", tls.stderr);
     assert_ne!(tls.stderr, refused.stderr.replace("refused", "tls"));
@@ -107,8 +77,7 @@ async fn a_failed_call_prints_its_causes_and_verbose_logs_each_call_without_a_se
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_that_fails_for_any_reason_fails_alone_and_quiet_still_says_why() {
     let fleet = Fleet::start("alone").await;
-    configure(
-        &fleet,
+    fleet.configure(
         "[sources.unset]\nvendor = \"bamboo\"\nurl = \"http://127.0.0.1:1\"\nuser = \"admin\"\n\
          password = { env = \"ACCESS_TOKENS_UNSET_FOR_TEST\" }\n\
          [sources.badurl]\nvendor = \"entuity\"\nurl = \"not a url\"\nuser = \"admin\"\n\
@@ -272,8 +241,7 @@ async fn config_check_and_sources_describe_the_configuration_without_a_call() {
     assert_eq!(good.code, 0, "{}", good.stderr);
     assert!(good.stdout.contains("ok       entuity (entuity)"), "{}", good.stdout);
 
-    configure(
-        &fleet,
+    fleet.configure(
         "[sources.bad]\nvendor = \"entuity\"\nurl = \"http://192.0.2.1\"\nuser = \"admin\"\n\
          password = { env = \"ACCESS_TOKENS_UNSET_FOR_TEST\" }\nproxy = \"not a proxy\"\n\
          [sources.bad.rotation]\nafter_promote = [\"no-such-program-here\"]\n",
@@ -300,8 +268,7 @@ async fn config_check_and_sources_describe_the_configuration_without_a_call() {
     assert_eq!(fleet.entuity.requests(), before, "nothing sent");
 
     // Plain http to another machine passes once allowed.
-    configure(
-        &fleet,
+    fleet.configure(
         "[sources.plain]\nvendor = \"entuity\"\nurl = \"http://192.0.2.1\"\nuser = \"admin\"\n\
          password = { env = \"ACCESS_TOKENS_TEST_PASSWORD\" }\n",
     );
@@ -311,9 +278,7 @@ async fn config_check_and_sources_describe_the_configuration_without_a_call() {
         "{}",
         refused.stdout
     );
-    configure(
-        &fleet,
-        "[sources.plain]\nvendor = \"entuity\"\nurl = \"http://192.0.2.1\"\nuser = \"admin\"\n\
+    fleet.configure("[sources.plain]\nvendor = \"entuity\"\nurl = \"http://192.0.2.1\"\nuser = \"admin\"\n\
          password = { env = \"ACCESS_TOKENS_TEST_PASSWORD\" }\nallow_insecure_http = true\ntimeout = \"5s\"\n",
     );
     assert_eq!(fleet.run(&["config", "check"]).code, 0);
@@ -469,7 +434,7 @@ async fn connection_keys_reach_the_builders() {
     let fleet = Fleet::start("connection").await;
     // A server slower than the source's timeout: the call ends at the timeout, typed.
     fleet.entuity.inject(Fault::Delay(std::time::Duration::from_secs(5)), 3);
-    configure(&fleet, "");
+    fleet.configure("");
     let text = std::fs::read_to_string(&fleet.config)
         .unwrap()
         .replace("token_user = \"guy2\"\n", "token_user = \"guy2\"\ntimeout = \"1s\"\n");
@@ -482,9 +447,7 @@ async fn connection_keys_reach_the_builders() {
     // Certificates and keys are read as the configuration says, named when wrong.
     let pem = fleet.path("not.pem");
     write_private(&pem, "not a certificate\n");
-    configure(
-        &fleet,
-        &format!(
+    fleet.configure(&format!(
             "[sources.tls]\nvendor = \"entuity\"\nurl = \"https://127.0.0.1:1\"\nuser = \"admin\"\n\
              password = {{ env = \"ACCESS_TOKENS_TEST_PASSWORD\" }}\nca_file = \"{pem}\"\n\
              [sources.cert]\nvendor = \"entuity\"\nurl = \"https://127.0.0.1:1\"\nuser = \"admin\"\n\

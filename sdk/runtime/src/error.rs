@@ -383,3 +383,54 @@ impl fmt::Display for VendorMessage<'_> {
         }
     }
 }
+
+/// `error` and each of its causes, `: `-separated, leaving out a cause whose words are shown
+/// already: "list_tokens: no response from the server: client error (Connect): tcp connect
+/// error: Connection refused (os error 111)". The SDK's errors and their causes hold no
+/// secret, and no URL.
+pub fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut shown = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        let text = error.to_string();
+        if !shown.contains(&text) {
+            shown.push_str(": ");
+            shown.push_str(&text);
+        }
+        cause = error.source();
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    use super::causes;
+
+    /// An error saying `text`, caused by `cause`.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|cause| cause as _)
+        }
+    }
+
+    #[test]
+    fn a_chain_shows_each_cause_once() {
+        let refused = Layer("connection refused", None);
+        let error =
+            Layer("list: no response", Some(Box::new(Layer("connect", Some(refused.into())))));
+        assert_eq!(causes(&error), "list: no response: connect: connection refused");
+        let said = Layer("list: connect failed", Some(Box::new(Layer("connect", None))));
+        assert_eq!(causes(&said), "list: connect failed");
+    }
+}

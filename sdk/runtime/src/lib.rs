@@ -44,7 +44,7 @@ pub mod time;
 
 pub use clock::ServerClock;
 pub use context::Context;
-pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason, TlsError, TransportError};
+pub use error::{DecodeDetail, DecodeKind, Error, InvalidReason, TlsError, TransportError, causes};
 pub use retry::RetryPolicy;
 pub use secret::{RawBody, Secret};
 pub use time::Expiry;

@@ -247,7 +247,10 @@ impl Sink for FileSink {
     async fn check_lock(&self) -> io::Result<()> {
         match std::fs::metadata(self.lock_path()?) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
-            _ => self.lock(Duration::ZERO).await.map(drop),
+            _ => {
+                self.lock(Duration::ZERO).await?.release().await;
+                Ok(())
+            }
         }
     }
 

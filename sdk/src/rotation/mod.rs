@@ -7,13 +7,14 @@
 //! secret apart from the current one, with a [`Sink`] (a [`FileSink`] is provided) that holds
 //! the secret, the rotation's [`Ledger`] between runs, and its lock:
 //!
-//! 1. **Lock** the sink: one run of a rotation at a time (a second waits, then gives up).
+//! 1. **Lock** the sink: one run of a rotation at a time (a second waits, then gives up); and
+//!    check that it can take the secret as promised (a file keeps its owner, group and mode;
+//!    Vault: the token, the mount and each capability), before anything is read from it.
 //! 2. **Retire what is due**: replaced credentials whose grace window has ended.
 //! 3. **Resume** with the pending secret an earlier run left, if it is the target's own
 //!    (listed in its scope, for its user) and still works; otherwise set it aside, untouched
 //!    on the server ([`Sink::set_aside_pending`]), and start afresh.
-//! 4. **Prepare**: check that the sink can take the secret as promised (a file keeps its
-//!    owner, group and mode), list the target, and tell what the new credential replaces: the
+//! 4. **Prepare**: list the target, and tell what the new credential replaces: the
 //!    one the sink holds as current (by its value, or by the id the ledger recorded where the
 //!    vendor lists no values). A run that cannot tell retires nothing as replaced and says so.
 //! 5. **Create** one new credential, never retried (a repeated create would leave a live
@@ -65,6 +66,7 @@
 //! # }
 //! ```
 
+mod command_sink;
 mod file_sink;
 mod leaked;
 mod ledger;
@@ -74,8 +76,11 @@ mod report;
 mod run;
 mod scope;
 mod sink;
+#[cfg(feature = "vault")]
+mod vault_sink;
 mod vendor;
 
+pub use command_sink::{BASE_ENVIRONMENT, CommandSink};
 pub use file_sink::FileSink;
 pub use leaked::{Leaked, revoke_leaked};
 pub use ledger::{Attempt, Ledger, Waiting};
@@ -83,6 +88,9 @@ pub use options::{Retire, Rotation};
 pub use plan::{Plan, PlanCheck};
 pub use report::{Failure, Notice, Report, State, Step, StepOutcome};
 pub use sink::{NewCredential, Sink, SinkLock};
+#[cfg(feature = "vault")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
+pub use vault_sink::{VaultSink, VaultSinkBuilder};
 pub(crate) use vendor::sealed::Sealed;
 pub use vendor::{About, Created, Credentials, Held, New, Rotate, unmarked};
 

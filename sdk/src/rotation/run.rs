@@ -26,7 +26,14 @@ impl Rotation {
     /// happens to it; see the [module](super) for the steps.
     pub async fn run<T: Rotate>(&self, target: &T, sink: &impl Sink) -> Report {
         let mut run = Run::new(self, target, sink);
-        let outcome = run.rotate().await;
+        let outcome = match run.lock().await {
+            Ok(lock) => {
+                let outcome = run.rotate().await;
+                lock.release().await;
+                outcome
+            }
+            Err(stop) => Err(stop),
+        };
         run.end(outcome, State::Rotated)
     }
 
@@ -34,12 +41,18 @@ impl Rotation {
     /// has ended, and nothing else: for a scheduled run between rotations.
     pub async fn retire_due<T: Rotate>(&self, target: &T, sink: &impl Sink) -> Report {
         let mut run = Run::new(self, target, sink);
-        let outcome = async {
-            let _lock = run.lock().await?;
-            run.ledger = run.read_ledger().await?;
-            run.retire_due().await
-        }
-        .await;
+        let outcome = match run.lock().await {
+            Ok(lock) => {
+                let outcome = async {
+                    run.ledger = run.read_ledger().await?;
+                    run.retire_due().await
+                }
+                .await;
+                lock.release().await;
+                outcome
+            }
+            Err(stop) => Err(stop),
+        };
         run.end(outcome, State::DueRetired)
     }
 }
@@ -81,8 +94,11 @@ impl<'a, T: Rotate, S: Sink> Run<'a, T, S> {
         self.report
     }
 
+    /// The run, its sink locked; the sink checked first, before its ledger or a pending secret
+    /// is read.
     async fn rotate(&mut self) -> Go<()> {
-        let _lock = self.lock().await?;
+        let unready = |e| Stop::At(Step::Prepare, Failure::Sink(e), State::NotCreated);
+        self.sink.check().await.map_err(unready)?;
         self.ledger = self.read_ledger().await?;
         self.retire_due().await?;
         if let Some((new, secret)) = self.resume().await? {
@@ -194,12 +210,11 @@ impl<'a, T: Rotate, S: Sink> Run<'a, T, S> {
         }
     }
 
-    /// Checks the sink, lists the target, tells what the new credential replaces, and records
+    /// Lists the target, tells what the new credential replaces, and records
     /// it in the ledger with what is listed before the create (and what an earlier lost create
     /// left); returns the replaced credential.
     async fn prepare(&mut self) -> Go<Option<Held<T::Handle>>> {
         let stop = |failure| Stop::At(Step::Prepare, failure, State::NotCreated);
-        self.sink.check().await.map_err(|e| stop(Failure::Sink(e)))?;
         let current = self.sink.current().await.map_err(|e| stop(Failure::Sink(e)))?;
         let listed = match self.target.list(current.as_ref()).await {
             Ok(listed) => listed,

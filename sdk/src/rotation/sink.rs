@@ -5,6 +5,8 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+
 use super::Ledger;
 use crate::Secret;
 use crate::inventory::{TokenId, Vendor};
@@ -108,7 +110,10 @@ pub trait Sink: Sync {
     /// rotation holds it. Changes nothing a rotation keeps. Default: takes the lock without
     /// waiting and lets it go.
     fn check_lock(&self) -> impl Future<Output = io::Result<()>> + Send {
-        async { self.lock(Duration::ZERO).await.map(drop) }
+        async {
+            self.lock(Duration::ZERO).await?.release().await;
+            Ok(())
+        }
     }
 
     /// The rotation's ledger, as [`save_ledger`](Self::save_ledger) last kept it. Default:
@@ -125,24 +130,52 @@ pub trait Sink: Sync {
     }
 }
 
-/// A [`Sink`]'s lock: other rotations into the sink wait until it is dropped.
-#[must_use = "the lock is released when dropped"]
-pub struct SinkLock(Option<Box<dyn Send + Sync>>);
+/// A [`Sink`]'s lock: other rotations into the sink wait until it is let go. A rotation lets
+/// it go with [`release`](Self::release) when its run ends, which a lock kept in a store (a
+/// Vault entry) needs, being released by a call; one held by a guard (a locked file) goes
+/// when dropped too.
+#[must_use = "the lock is released when dropped or released"]
+pub struct SinkLock {
+    guard: Option<Box<dyn Send + Sync>>,
+    release: Option<Release>,
+}
+
+/// How a lock kept in a store is let go.
+type Release = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send + Sync>;
 
 impl SinkLock {
-    /// A lock held by `guard` (a locked file, a lease) until it is dropped.
+    /// A lock held by `guard` (a locked file) until it is dropped.
     pub fn held_by(guard: impl Send + Sync + 'static) -> Self {
-        Self(Some(Box::new(guard)))
+        Self { guard: Some(Box::new(guard)), release: None }
+    }
+
+    /// A lock let go by `release` (a call that removes it from a store). A lock that is
+    /// dropped without being released stays until the store lets it expire.
+    pub fn released_by<F, Fut>(release: F) -> Self
+    where
+        F: FnOnce() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        Self { guard: None, release: Some(Box::new(move || Box::pin(release()))) }
     }
 
     /// No lock.
     pub fn none() -> Self {
-        Self(None)
+        Self { guard: None, release: None }
+    }
+
+    /// Lets the lock go.
+    pub async fn release(mut self) {
+        if let Some(release) = self.release.take() {
+            release().await;
+        }
+        drop(self.guard.take());
     }
 }
 
 impl std::fmt::Debug for SinkLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "SinkLock(held)" } else { "SinkLock(none)" })
+        let held = self.guard.is_some() || self.release.is_some();
+        f.write_str(if held { "SinkLock(held)" } else { "SinkLock(none)" })
     }
 }

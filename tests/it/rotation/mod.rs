@@ -2,6 +2,7 @@
 //! the simulators, with the failure of every step; what a rotation retires and when; the file
 //! sink; and revocation of a leaked token. Helpers shared by the modules here.
 
+mod command_sink;
 mod faults;
 mod file_sink;
 mod grace;
@@ -11,6 +12,7 @@ mod lifetime;
 mod lock;
 mod scope;
 mod steps;
+mod vault;
 
 use std::io;
 use std::sync::Mutex;

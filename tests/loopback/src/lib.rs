@@ -1,6 +1,10 @@
-//! What the test crate (access-tokens-tests) and the benchmark crate (access-tokens-bench)
-//! share about talking to their loopback servers: a reqwest client of the caller's own, and the
-//! framing of requests a raw server reads.
+//! What the test crate (access-tokens-tests), the tool's tests and the benchmark crate
+//! (access-tokens-bench) share about their loopback servers: a reqwest client of the caller's
+//! own, the framing of requests a raw server reads, and an OpenBao dev server.
+
+mod bao;
+
+pub use bao::Bao;
 
 /// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
 /// application to do: the SDK builds reqwest without a crypto provider, and this workspace
