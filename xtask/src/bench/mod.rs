@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use access_tokens_bench_report::{DownstreamApps, EarlierSdk, Measured, Row, Seconds};
 
-use apps::{App, Apps, REQWEST_APP_DEPENDENCIES, RING, cargo};
+use apps::{App, Apps, REQWEST_APP_DEPENDENCIES, RING, cargo, settle, succeed};
 pub use options::Options;
 use package::package_sdk;
 use rebuilds::{
@@ -329,6 +329,19 @@ impl Run {
                 None => row,
             });
         }
+        // The tool, once: it is no tiny app, and takes minutes.
+        settle();
+        let started = Instant::now();
+        succeed(
+            cargo()
+                .args(["build", "--release", "--quiet", "--locked", "-p", "access-tokens-cli"])
+                .arg("--target-dir")
+                .arg(cold.join("tool"))
+                .current_dir(&self.apps.workspace),
+        )?;
+        let case = "cold `cargo build --release`: the tiny app on reqwest alone (median) vs the \
+                    tool, `access-tokens-cli` (its Vault and command sinks and its demo in), once";
+        self.rows.push(Row::compared(section, case, &Ok(medians[0]), &Ok(started.elapsed())));
         Ok(())
     }
 }
