@@ -123,6 +123,18 @@ pub enum Command {
     /// in this process: nothing to set up.
     #[cfg(feature = "demo")]
     Demo,
+    /// Runs the inventory and the audit every --interval and serves the last result: Prometheus
+    /// metrics on /metrics, /healthz, and the JSON on /inventory and /audit; rotates the
+    /// sources with `rotate_every` when due. SIGHUP re-reads the configuration; SIGTERM or
+    /// Ctrl-C stops it.
+    Serve {
+        /// The address to listen on; another than loopback only when given.
+        #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:9477")]
+        listen: std::net::SocketAddr,
+        /// How often to list and audit (`90s`, `5m`, `1h`).
+        #[arg(long, value_name = "SPAN", default_value = "5m")]
+        interval: crate::config::Span,
+    },
     /// Lists the configuration's sources: name, vendor, URL, account, where `rotate` writes.
     Sources,
     /// Checks the configuration.
@@ -371,6 +383,10 @@ pub struct AuditArgs {
     /// Accounts with more tokens than this are findings.
     #[arg(long, value_name = "N")]
     pub max_tokens_per_account: Option<usize>,
+    /// Also write the metrics (the tokens' times, the findings, the sources' health) to FILE,
+    /// for node_exporter's textfile collector: replaced whole, mode 0644.
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
 }
 
 /// The least severity that fails an audit, or `None`: never.

@@ -116,6 +116,7 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         expiring_within_days: None,
         require_expiry: false,
         max_tokens_per_account: None,
+        prometheus: None,
     };
     crate::run_configured(&config, &Command::Audit(audit), out).await?;
     section("rotate entuity --dry-run");

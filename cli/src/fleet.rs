@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use access_tokens::Secret;
-use access_tokens::inventory::Audit;
+use access_tokens::inventory::{Audit, Health};
 use access_tokens::rotation::{self, Leaked};
 
 use crate::args::{AuditArgs, Choice};
@@ -13,6 +13,7 @@ use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
 use crate::listing::{self, Listed};
+use crate::metrics;
 use crate::output::{Out, count, table};
 
 /// `inventory`: every chosen source's tokens as one table.
@@ -27,6 +28,11 @@ pub async fn audit(config: &Config, args: &AuditArgs, out: Out) -> Result<(), Fa
     let policy = config.policy.clone().unwrap_or_default().with_flags(args).policy();
     let now = listed.inventory.server_now().unwrap_or_else(SystemTime::now);
     let audit = listed.inventory.audit(&policy, now);
+    if let Some(path) = &args.prometheus {
+        let mut health = Health::new();
+        metrics::record(config, &listed, &mut health, SystemTime::now()).await;
+        metrics::write_textfile(path, &metrics::render(&listed, &audit, &health))?;
+    }
     print_audit(&listed, &audit, out)?;
     listed.warn_failures(out);
     if listed.failed() {

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal as _;
 
-use access_tokens::inventory::{Inventory, Progress, Source};
+use access_tokens::inventory::{DEFAULT_CONCURRENCY, Inventory, Progress, Source};
 use serde_json::{Value, json};
 
 use crate::args::Choice;
@@ -115,10 +115,11 @@ pub async fn list(config: &Config, choice: &Choice, out: Out) -> Result<Listed, 
     Ok(Listed { inventory: collect(&sources, out).await, unreachable })
 }
 
-/// Lists `sources`, four at a time, showing progress when stderr is a terminal.
+/// Lists `sources`, [`DEFAULT_CONCURRENCY`] at a time, showing progress when stderr is a
+/// terminal.
 pub async fn collect(sources: &[Source], out: Out) -> Inventory {
     let progress = !out.quiet && std::io::stderr().is_terminal();
-    let inventory = Inventory::collect(sources, 4, |event| {
+    let inventory = Inventory::collect(sources, DEFAULT_CONCURRENCY, |event| {
         if !progress {
             return;
         }

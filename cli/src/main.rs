@@ -15,9 +15,11 @@ mod insight;
 mod listing;
 mod logging;
 mod magpie;
+mod metrics;
 mod new_secret;
 mod output;
 mod rotation;
+mod serve;
 mod sink;
 mod sources;
 mod terminal;
@@ -66,8 +68,13 @@ fn report(failure: &Failure) -> ExitCode {
 }
 
 async fn run(cli: &Cli) -> Result<(), Failure> {
-    terminal::on_interrupt();
     let out = Out { json: cli.json, quiet: cli.quiet, lines: false };
+    if let Command::Serve { listen, interval } = &cli.command {
+        // It stops cleanly on Ctrl-C and SIGTERM, of its own.
+        let path = Config::location(cli.config.as_deref())?;
+        return serve::run(&path, *listen, interval.0, out).await;
+    }
+    terminal::on_interrupt();
     match &cli.command {
         Command::Completions { shell } => {
             // The configuration's source names complete too, when there is one to read.
@@ -138,7 +145,7 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
         Command::Config { command: ConfigCommand::Check } => sources::check(config, out),
         #[cfg(feature = "demo")]
         Command::Demo => unreachable!("handled before the configuration is read"),
-        Command::Completions { .. } | Command::Man => {
+        Command::Completions { .. } | Command::Man | Command::Serve { .. } => {
             unreachable!("handled before the configuration is read")
         }
     }

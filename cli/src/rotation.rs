@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use access_tokens::rotation::{BASE_ENVIRONMENT, Report, Rotate, Rotation, Sink as _, State};
 use tokio::io::AsyncReadExt as _;
@@ -59,6 +59,13 @@ pub async fn run(
             execute(&rotation, &target, &sink, action, name, out).await
         }
     }
+}
+
+/// When the source `name` was last rotated, as its sink's ledger says; `None` if it has no
+/// sink, or none that can be read now.
+pub async fn last_rotated(config: &Config, name: &str, source: &Source) -> Option<SystemTime> {
+    let sink = ToolSink::of(config, name, source, None).ok()?;
+    sink.ledger().await.ok()?.last_rotated()
 }
 
 /// The rotation as the source's `[rotation]` settings and the `[policy]` say.

@@ -433,3 +433,69 @@ async fn an_audit_can_judge_by_the_servers_clock_and_the_skew_is_reported() {
     assert_eq!(json["clocks"][0]["source"], "ahead");
     assert_eq!(json["clocks"][0]["skew_ms"], clock.clock.skew_ms());
 }
+
+/// The metrics of an inventory, its audit and its sources' health across two runs: absolute
+/// times, nothing for "never" or "unknown", escaped labels, each token's series built afresh
+/// (a deleted token's is gone), and the sources' errors counted.
+#[tokio::test]
+async fn the_prometheus_metrics_follow_each_inventory_and_count_the_failures() {
+    use access_tokens::inventory::{Health, Policy};
+    let fleet = Fleet::start().await;
+    let seventeen = fleet.entuity.client.get_token(fleet.entuity.token_id).await.unwrap();
+    let described = entuity::AccessTokenUpdate {
+        description: Some("dash\"boards\\ci".to_owned()),
+        expiry_time_sec: Some(2_000_000_000),
+        ..Default::default()
+    };
+    fleet.entuity.client.update_token(seventeen.token_id, &described).await.unwrap();
+    let sources = fleet.sources();
+    let mut health = Health::new();
+    let first = Inventory::collect(&sources, 4, |_| {}).await;
+    health.record(&first, seconds(1_800_000_000));
+    health.rotated("entuity", seconds(1_799_000_000));
+    let metrics =
+        first.prometheus(&first.audit(&Policy::recommended(), seconds(1_800_000_000)), &health);
+    let token = "source=\"entuity\",vendor=\"entuity\",account=\"guy2\",id=\"17\",\
+                 name=\"dash\\\"boards\\\\ci\"";
+    for line in [
+        format!("access_tokens_token_expiry_timestamp_seconds{{{token}}} 2000000000\n"),
+        "access_tokens_source_up{source=\"entuity\",vendor=\"entuity\"} 1\n".to_owned(),
+        "access_tokens_source_last_success_timestamp_seconds{source=\"entuity\",vendor=\"entuity\"} 1800000000\n".to_owned(),
+        "access_tokens_source_last_rotation_timestamp_seconds{source=\"entuity\",vendor=\"entuity\"} 1799000000\n".to_owned(),
+        "access_tokens_audit_timestamp_seconds 1800000000\n".to_owned(),
+        "# TYPE access_tokens_source_errors_total counter\n".to_owned(),
+    ] {
+        assert!(metrics.contains(&line), "{line} not in {metrics}");
+    }
+    // Bamboo reports no times, Insight.io's tokens never expire: no series, never a 0.
+    assert!(
+        !metrics.lines().any(|l| l.starts_with("access_tokens_token_")
+            && l.contains("timestamp_seconds{source=\"bamboo\"")),
+        "{metrics}"
+    );
+    assert!(
+        !metrics
+            .lines()
+            .any(|l| l.starts_with("access_tokens_token_expiry") && l.contains("\"insight\""))
+    );
+
+    fleet.entuity.client.delete_token(seventeen.token_id).await.unwrap();
+    fleet.bamboo.server.inject(Fault::Status(500), 1);
+    let second = Inventory::collect(&sources, 4, |_| {}).await;
+    health.record(&second, seconds(1_800_000_300));
+    let metrics =
+        second.prometheus(&second.audit(&Policy::recommended(), seconds(1_800_000_300)), &health);
+    assert!(!metrics.contains("id=\"17\""), "the deleted token's series are gone: {metrics}");
+    for line in [
+        "access_tokens_source_up{source=\"bamboo\",vendor=\"bamboo\"} 0\n",
+        "access_tokens_source_errors_total{source=\"bamboo\",vendor=\"bamboo\"} 1\n",
+        "access_tokens_source_last_success_timestamp_seconds{source=\"bamboo\",vendor=\"bamboo\"} 1800000000\n",
+    ] {
+        assert!(metrics.contains(line), "{line} not in {metrics}");
+    }
+    assert!(
+        !metrics.contains("access_tokens_source_tokens{source=\"bamboo\""),
+        "no count when down"
+    );
+    assert!(access_tokens::testing::longest_secret_like_run(&metrics) < 8, "{metrics}");
+}

@@ -27,6 +27,8 @@ pub struct RotationSettings {
     pub after_promote: Option<Vec<String>>,
     /// The rotation's name, which marks the tokens it creates (default: the source's name).
     pub name: Option<String>,
+    /// How often `serve` rotates the source (`"30d"`); never by default.
+    pub rotate_every: Option<Span>,
 }
 
 /// `[sources.<name>.sink]`: where `rotate` writes the new secret: a `file`, a `vault` secret,

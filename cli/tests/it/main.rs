@@ -14,6 +14,7 @@ use access_tokens::{Secret, entuity, insight};
 use serde_json::Value;
 
 #[cfg(unix)]
+mod monitoring;
 mod rotate;
 mod terminal;
 mod unattended;

@@ -471,23 +471,24 @@ fn the_readmes_systemd_units_are_the_shipped_ones_and_verify() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     for unit in ["access-tokens-audit.service", "access-tokens-audit.timer"] {
-        let shipped = std::fs::read_to_string(root.join("cli/systemd").join(unit)).unwrap();
+        let shipped = std::fs::read_to_string(root.join("cli/contrib/systemd").join(unit)).unwrap();
         assert!(readme.contains(&shipped), "README shows {unit} as shipped");
     }
     // Verified with the binary built here where the unit names the installed one.
     let directory =
         std::env::temp_dir().join(format!("access-tokens-units-{}", std::process::id()));
     std::fs::create_dir_all(&directory).unwrap();
-    for unit in ["access-tokens-audit.service", "access-tokens-audit.timer"] {
-        let text = std::fs::read_to_string(root.join("cli/systemd").join(unit)).unwrap();
+    let units =
+        ["access-tokens-audit.service", "access-tokens-audit.timer", "access-tokens-serve.service"];
+    for unit in units {
+        let text = std::fs::read_to_string(root.join("cli/contrib/systemd").join(unit)).unwrap();
         let text =
             text.replace("/usr/local/bin/access-tokens", env!("CARGO_BIN_EXE_access-tokens"));
         std::fs::write(directory.join(unit), text).unwrap();
     }
     let verify = Command::new("systemd-analyze")
         .arg("verify")
-        .arg(directory.join("access-tokens-audit.service"))
-        .arg(directory.join("access-tokens-audit.timer"))
+        .args(units.map(|unit| directory.join(unit)))
         .output();
     std::fs::remove_dir_all(&directory).unwrap();
     match verify {

@@ -86,7 +86,7 @@ async fn rotate_through_the_bao_cli_recipe_as_a_command_sink() {
     let Some(bao) = Bao::start() else { return };
     let mut fleet = Fleet::start("command-sink").await;
     let held = fleet.guy2_in(&bao, "app/guy2").await;
-    let recipe = Path::new(env!("CARGO_MANIFEST_DIR")).join("recipes/bao-kv.sh");
+    let recipe = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/recipes/bao-kv.sh");
     fleet.configure(&format!(
         "[sources.entuity.sink]\ncommand = [\"sh\", \"{}\", \"app/guy2\"]\nenv = [\"BAO_ADDR\", \"BAO_TOKEN\"]\n\
          state = \"{}\"\n",

@@ -93,8 +93,8 @@ impl Policy {
 }
 
 /// The rule a finding breaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialized as its [`name`](Rule::name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Rule {
     /// Older than the policy's maximum age.
@@ -119,9 +119,27 @@ pub enum Rule {
     ImpossibleValues,
 }
 
+impl Rule {
+    /// Its name as it is serialized: `max_age`, `expiring_soon`, ….
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MaxAge => "max_age",
+            Self::MaxIdle => "max_idle",
+            Self::ExpiringSoon => "expiring_soon",
+            Self::NoExpiry => "no_expiry",
+            Self::ExpiredButPresent => "expired_but_present",
+            Self::ExpiredButEnabled => "expired_but_enabled",
+            Self::ExpiredWithActiveSessions => "expired_with_active_sessions",
+            Self::WriteWithoutUse => "write_without_use",
+            Self::TooManyForAccount => "too_many_for_account",
+            Self::ImpossibleValues => "impossible_values",
+        }
+    }
+}
+
 /// How urgent a finding is, lowest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Serialized as its [`name`](Severity::name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Severity {
     /// Worth knowing.
@@ -146,6 +164,18 @@ impl Severity {
             Self::High => "high",
             Self::Critical => "critical",
         }
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl Serialize for Severity {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 
@@ -589,7 +619,7 @@ mod tests {
     }
 
     fn inventory(listings: Vec<Listing>) -> Inventory {
-        Inventory { listings, failures: Vec::new(), clocks: Vec::new() }
+        Inventory { listings, failures: Vec::new(), clocks: Vec::new(), timings: Vec::new() }
     }
 
     /// An Entuity token (times in seconds) with the fields of `fields`.

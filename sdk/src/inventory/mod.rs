@@ -35,11 +35,12 @@
 
 mod audit;
 mod moment;
+mod prometheus;
 mod record;
 mod vendor;
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
@@ -47,6 +48,7 @@ use serde::{Serialize, Serializer};
 
 pub use audit::{Audit, Finding, Findings, Policy, Rule, Severity};
 pub use moment::{Moment, utc_minute};
+pub use prometheus::{Health, SourceHealth};
 pub(crate) use record::Readings;
 pub use record::{
     Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
@@ -114,6 +116,23 @@ pub struct Inventory {
     pub failures: Vec<SourceFailure>,
     /// The clocks of the servers that answered with a `Date`, in the order of the sources.
     pub clocks: Vec<SourceClock>,
+    /// How long each source's listing took, whether it answered or failed, in the order of
+    /// the sources (not serialized: the metrics show it).
+    pub timings: Vec<SourceTiming>,
+}
+
+/// How long a source's listing took, and whether it answered.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SourceTiming {
+    /// The source's name.
+    pub source: String,
+    /// Its vendor.
+    pub vendor: Vendor,
+    /// From the call's start to its decoded answer, or its failure.
+    pub took: Duration,
+    /// Whether it was listed.
+    pub listed: bool,
 }
 
 impl Serialize for Inventory {
@@ -202,8 +221,15 @@ pub enum Progress<'a> {
     },
 }
 
+/// How many sources an inventory lists at once by default: each source is a server of its own
+/// (or a handful share one), so a 1,000-source fleet whose servers answer in 20 ms takes
+/// 1,000 ÷ 32 × 20 ms ≈ 0.6 s, where 4 at a time took 5 s; 32 connections stay far from any
+/// file-descriptor limit and from one server's rate limit.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
 impl Inventory {
-    /// Lists `sources`, at most `max_concurrent` at a time (at least one), reporting each
+    /// Lists `sources`, at most `max_concurrent` at a time (at least one;
+    /// [`DEFAULT_CONCURRENCY`] unless the caller knows better), reporting each
     /// start and end to `progress`. A source that fails (401, a timeout, a 500) is in
     /// [`failures`](Self::failures) and costs none of the others' tokens.
     pub async fn collect(
@@ -220,9 +246,13 @@ impl Inventory {
             while running.len() < max_concurrent.max(1) {
                 let Some((index, source)) = pending.next() else { break };
                 progress(Progress::Started { source: &source.name, done, total });
-                running.push(async move { (index, (source.list)().await) });
+                running.push(async move {
+                    let started = Instant::now();
+                    let result = (source.list)().await;
+                    (index, started.elapsed(), result)
+                });
             }
-            let Some((index, result)) = running.next().await else { break };
+            let Some((index, took, result)) = running.next().await else { break };
             done += 1;
             let source = &sources[index].name;
             match &result {
@@ -231,12 +261,23 @@ impl Inventory {
                 }
                 Err(error) => progress(Progress::Failed { source, error, done, total }),
             }
-            results.push((index, result));
+            results.push((index, took, result));
         }
-        results.sort_by_key(|(index, _)| *index);
-        let mut inventory = Self { listings: Vec::new(), failures: Vec::new(), clocks: Vec::new() };
-        for (index, result) in results {
+        results.sort_by_key(|(index, _, _)| *index);
+        let mut inventory = Self {
+            listings: Vec::new(),
+            failures: Vec::new(),
+            clocks: Vec::new(),
+            timings: Vec::with_capacity(total),
+        };
+        for (index, took, result) in results {
             let source = &sources[index];
+            inventory.timings.push(SourceTiming {
+                source: source.name.clone(),
+                vendor: source.vendor(),
+                took,
+                listed: result.is_ok(),
+            });
             match result {
                 Ok((tokens, clock)) => {
                     let source = source.name.clone();

@@ -96,6 +96,11 @@ impl Ledger {
         serde_json::to_string_pretty(&current).expect("a ledger serializes") + "\n"
     }
 
+    /// When the rotation last finished, if it has.
+    pub fn last_rotated(&self) -> Option<SystemTime> {
+        self.last_rotated_unix_ms.map(access_tokens_runtime::time::from_unix_millis)
+    }
+
     /// Whether nothing is recorded.
     pub fn is_empty(&self) -> bool {
         *self == Self { version: self.version, ..Self::default() }

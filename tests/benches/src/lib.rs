@@ -37,6 +37,8 @@ pub struct Settings {
     pub decodes: usize,
     /// Calls per variant of the Python `requests` baseline (a thousand times slower); 0 skips it.
     pub python_calls: usize,
+    /// Sources in section 8's fleet.
+    pub fleet_sources: usize,
     /// How to measure peak memory, if the program can.
     pub memory: Option<MemoryProbe>,
 }
@@ -48,11 +50,18 @@ impl Settings {
         concurrent_calls: 40_000,
         decodes: 25,
         python_calls: 2000,
+        fleet_sources: 1000,
         memory: None,
     };
     /// A few iterations, so that a test can keep the harness from rotting.
-    pub const SMOKE: Self =
-        Self { calls: 5, concurrent_calls: 128, decodes: 1, python_calls: 0, memory: None };
+    pub const SMOKE: Self = Self {
+        calls: 5,
+        concurrent_calls: 128,
+        decodes: 1,
+        python_calls: 0,
+        fleet_sources: 40,
+        memory: None,
+    };
 }
 
 /// Runs every section and returns the rows, in order. Sequential sections run on a
@@ -74,6 +83,7 @@ pub fn run(settings: Settings) -> Vec<Row> {
     rows.extend(sequential.block_on(sections::inventory(&large, settings)));
     rows.push(sequential.block_on(sections::python(&small, settings)));
     rows.push(runtime(2).block_on(sections::rotation(settings)));
+    rows.push(sequential.block_on(sections::fleet(settings)));
     rows
 }
 

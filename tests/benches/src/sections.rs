@@ -186,14 +186,90 @@ pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<
         }
     })
     .await;
-    vec![
-        pair.row(
-            "6. inventory and audit",
-            "4 vendors × 10,000 tokens: the four list calls vs an inventory of them and its audit \
+    let mut rows =
+        vec![pair.row(
+        "6. inventory and audit",
+        "4 vendors × 10,000 tokens: the four list calls vs an inventory of them and its audit \
          (peak heap)"
-                .to_owned(),
+            .to_owned(),
+    )];
+    // What a scrape of `serve` costs against what its JSON does, on the same inventory.
+    let inventory = Inventory::collect(sources, 4, |_| {}).await;
+    let audit = inventory.audit(policy, std::time::SystemTime::now());
+    let mut health = access_tokens::inventory::Health::new();
+    health.record(&inventory, std::time::SystemTime::now());
+    let (inventory, audit, health) = (&inventory, &audit, &health);
+    let rendered = in_turns(settings, move |metrics| async move {
+        if metrics {
+            std::hint::black_box(inventory.prometheus(audit, health));
+        } else {
+            std::hint::black_box(serde_json::to_vec(inventory).expect("it serializes"));
+        }
+    })
+    .await;
+    rows.push(
+        rendered
+            .row(
+                "6. inventory and audit",
+                "4 vendors × 10,000 tokens: the inventory as JSON vs its metrics for Prometheus \
+                 (peak heap)"
+                    .to_owned(),
+            )
+            .at_most(1.5),
+    );
+    rows
+}
+
+/// Section 8: an inventory of a fleet of 1,000 sources (`fleet_sources`), each answering after 20 ms, at the
+/// default concurrency, against the ideal: the sources in waves of that many, each wave 20 ms.
+pub(crate) async fn fleet(settings: Settings) -> Row {
+    use access_tokens::entuity;
+    use access_tokens::inventory::{DEFAULT_CONCURRENCY, Inventory, Source};
+    const LATENCY: Duration = Duration::from_millis(20);
+    let count = settings.fleet_sources;
+    let server = MemoryServer::answering_after(2, LATENCY).await;
+    let sources: Vec<Source> = (0..count)
+        .map(|n| {
+            let client = entuity::Client::builder(server.uri()).basic_auth("admin", "pw").unwrap();
+            Source::entuity(format!("entuity {n}"), client)
+        })
+        .collect();
+    let waves = count.div_ceil(DEFAULT_CONCURRENCY) as u32;
+    let ideal = LATENCY * waves;
+    let rounds = settings.decodes.clamp(1, 5);
+    let mut times = Vec::new();
+    let mut peak = None;
+    for _ in 0..rounds {
+        let before = settings.memory.map(|probe| {
+            (probe.reset_peak)();
+            (probe.current)()
+        });
+        let started = Instant::now();
+        let inventory = Inventory::collect(&sources, DEFAULT_CONCURRENCY, |_| {}).await;
+        times.push(started.elapsed());
+        assert!(inventory.failures.is_empty(), "{:?}", inventory.failures.first());
+        peak = settings
+            .memory
+            .zip(before)
+            .map(|(probe, before)| (probe.peak)().saturating_sub(before));
+    }
+    let measured = median(times.iter().map(Duration::as_secs_f64).collect());
+    let ratio = measured / ideal.as_secs_f64();
+    let memory =
+        peak.map_or("n/a".to_owned(), |bytes| format!("{:.1} MiB", bytes as f64 / 1_048_576.0));
+    Row {
+        section: "8. a fleet".to_owned(),
+        case: format!(
+            "{count} sources answering after 20 ms, {DEFAULT_CONCURRENCY} at a time (the \
+             default): the ideal ({waves} waves × 20 ms) vs an inventory (peak heap, {} tokens)",
+            2 * count
         ),
-    ]
+        baseline: format!("{:.0} ms", ideal.as_secs_f64() * 1000.0),
+        subject: format!("{:.0} ms ({memory})", measured * 1000.0),
+        ratio: Some(ratio),
+        goal: "≤ 1.20".to_owned(),
+        met: Some(ratio <= 1.2),
+    }
 }
 
 /// Section 7: an Entuity rotation against the simulator, into a file and into a Vault

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use access_tokens_loopback::buffered_request;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,6 +17,11 @@ pub struct MemoryServer {
 
 impl MemoryServer {
     pub(crate) async fn start(list_length: usize) -> Self {
+        Self::answering_after(list_length, Duration::ZERO).await
+    }
+
+    /// A server that waits `delay` before each answer, as a distant one would.
+    pub(crate) async fn answering_after(list_length: usize, delay: Duration) -> Self {
         let mut routes = Routes::new();
         for vendor in VENDORS {
             let (list, created) = vendor.bodies(list_length);
@@ -38,7 +44,7 @@ impl MemoryServer {
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
                 let _ = socket.set_nodelay(true);
-                tokio::spawn(serve(socket, routes.clone()));
+                tokio::spawn(serve(socket, routes.clone(), delay));
             }
         });
         Self { address }
@@ -59,7 +65,7 @@ impl std::fmt::Debug for MemoryServer {
 pub(crate) type Routes = HashMap<(String, String), Arc<Vec<u8>>>;
 
 /// Answers requests on one connection until the client closes it.
-pub(crate) async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>) {
+pub(crate) async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>, delay: Duration) {
     let not_found = b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n";
     let mut buffer = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
@@ -81,6 +87,9 @@ pub(crate) async fn serve(mut socket: tokio::net::TcpStream, routes: Arc<Routes>
         let path = parts.next().unwrap_or("").split('?').next().unwrap_or("").to_owned();
         buffer.drain(..head_end + 4 + length);
         let response = routes.get(&(method, path));
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let written = match response {
             Some(bytes) => socket.write_all(bytes).await,
             None => socket.write_all(not_found).await,

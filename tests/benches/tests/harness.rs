@@ -16,7 +16,9 @@ fn the_benchmark_harness_runs_every_section() {
     );
     assert_eq!(sections.iter().filter(|s| s.starts_with("2.")).count(), 4);
     assert_eq!(sections.iter().filter(|s| s.starts_with("3.")).count(), 4);
+    assert_eq!(sections.iter().filter(|s| s.starts_with("6.")).count(), 2, "JSON and metrics");
     assert_eq!(sections.iter().filter(|s| s.starts_with("7.")).count(), 1, "a rotation");
+    assert_eq!(sections.iter().filter(|s| s.starts_with("8.")).count(), 1, "a fleet");
     // Section 4 needs Python, section 7 `bao`: without them, their rows say they were skipped.
     assert!(
         rows.iter()

@@ -1,5 +1,5 @@
 //! The command sink: the secret on stdin only, a stage per call, its exit status deciding; and
-//! the recipe for the Vault or OpenBao CLI (`cli/recipes/bao-kv.sh`), run for real against
+//! the recipe for the Vault or OpenBao CLI (`cli/contrib/recipes/bao-kv.sh`), run for real against
 //! `bao server -dev`.
 
 use std::path::Path;
@@ -14,7 +14,7 @@ use super::tempdir;
 
 /// The recipe the README shows for the Vault or OpenBao CLI, as shipped.
 fn recipe() -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/recipes/bao-kv.sh");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cli/contrib/recipes/bao-kv.sh");
     file.display().to_string()
 }
 

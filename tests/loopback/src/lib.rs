@@ -1,10 +1,12 @@
 //! What the test crate (access-tokens-tests), the tool's tests and the benchmark crate
 //! (access-tokens-bench) share about their loopback servers: a reqwest client of the caller's
-//! own, the framing of requests a raw server reads, and an OpenBao dev server.
+//! own, the framing of requests a raw server reads, an OpenBao dev server, and a Prometheus.
 
 mod bao;
+mod prometheus;
 
 pub use bao::Bao;
+pub use prometheus::{Prometheus, installed};
 
 /// A reqwest builder for a client of the caller's own, after doing what the SDK's docs tell an
 /// application to do: the SDK builds reqwest without a crypto provider, and this workspace
