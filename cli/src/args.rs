@@ -78,8 +78,21 @@ pub enum Command {
         #[command(subcommand)]
         command: InsightCommand,
     },
-    /// Lists the tokens of every source (or of those chosen) as one table.
-    Inventory(Choice),
+    /// Lists the tokens of every source (or of those chosen) as one table, and records what it
+    /// saw in the history.
+    Inventory {
+        #[command(flatten)]
+        choice: Choice,
+        #[command(flatten)]
+        recording: Recording,
+    },
+    /// What changed between the last two inventories recorded (or since --since): tokens
+    /// added, removed, and changed (enabled, permissions, expiry, name).
+    Changes {
+        /// Compare with the last run at least this long ago (`1d`, `2w`), or with run N.
+        #[arg(long, value_name = "SPAN|RUN")]
+        since: Option<String>,
+    },
     /// Lists the tokens of every source (or of those named) and audits them against the
     /// policy: the configuration's `[policy]`, else the recommended one, changed by flags.
     Audit(AuditArgs),
@@ -361,10 +374,20 @@ pub enum InsightCommand {
     Revoke,
 }
 
+/// Whether an inventory is recorded in the history.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Recording {
+    /// Do not record this inventory in the history (`[history]`).
+    #[arg(long)]
+    pub no_record: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     #[command(flatten)]
     pub choice: Choice,
+    #[command(flatten)]
+    pub recording: Recording,
     /// Exit with 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value = "medium")]
     pub fail_on: FailOn,

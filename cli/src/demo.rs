@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use access_tokens::testing::{BambooFixture, EntuityFixture, InsightFixture, MagpieFixture};
 use access_tokens::{Error, Secret, bamboo, entuity};
 
-use crate::args::{AuditArgs, Choice, Command, FailOn};
+use crate::args::{AuditArgs, Choice, Command, FailOn, Recording};
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::output::Out;
@@ -106,10 +106,11 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         }
     };
     section("inventory");
-    crate::run_configured(&config, &Command::Inventory(all()), out).await?;
+    crate::run_configured(&config, &inventory(), out).await?;
     section("audit --fail-on never");
     let audit = AuditArgs {
         choice: all(),
+        recording: Recording { no_record: false },
         fail_on: FailOn(None),
         max_age_days: None,
         max_idle_days: None,
@@ -128,7 +129,14 @@ async fn commands(seeded: &Seeded, directory: &Path, out: Out) -> Result<(), Fai
         crate::run_configured(&config, &rotate, out).await?;
     }
     section("inventory, after the rotations");
-    crate::run_configured(&config, &Command::Inventory(all()), out).await
+    crate::run_configured(&config, &inventory(), out).await?;
+    section("changes");
+    crate::run_configured(&config, &Command::Changes { since: None }, out).await
+}
+
+/// `inventory`, recorded.
+fn inventory() -> Command {
+    Command::Inventory { choice: all(), recording: Recording { no_record: false } }
 }
 
 /// Every source.
@@ -143,6 +151,9 @@ fn config(seeded: &Seeded, directory: &Path, password: &Path) -> Result<Config, 
         r#"
 [policy]
 max_tokens_per_account = 5
+
+[history]
+path = "history.sqlite"
 
 [sources.magpie-ada]
 vendor = "magpie"

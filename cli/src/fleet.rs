@@ -5,33 +5,47 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use access_tokens::Secret;
-use access_tokens::inventory::{Audit, Health};
+use access_tokens::inventory::{Audit, Health, Seen};
 use access_tokens::rotation::{self, Leaked};
 
-use crate::args::{AuditArgs, Choice};
+use crate::args::{AuditArgs, Choice, Recording};
 use crate::config::{Config, Source};
 use crate::connect::Named;
 use crate::failure::Failure;
 use crate::listing::{self, Listed};
-use crate::metrics;
 use crate::output::{Out, count, table};
+use crate::{history, metrics};
 
-/// `inventory`: every chosen source's tokens as one table.
-pub async fn inventory(config: &Config, choice: &Choice, out: Out) -> Result<(), Failure> {
+/// `inventory`: every chosen source's tokens as one table, recorded in the history.
+pub async fn inventory(
+    config: &Config,
+    choice: &Choice,
+    recording: Recording,
+    out: Out,
+) -> Result<(), Failure> {
+    let mut store = (!recording.no_record).then(|| history::open(config)).transpose()?;
     let listed = listing::list(config, choice, out).await?;
+    if let Some(store) = &mut store {
+        history::record(config, store, &listed.inventory)?;
+    }
     listing::print(&listed, out)
 }
 
 /// `audit`: the inventory judged by the policy, at the servers' time.
 pub async fn audit(config: &Config, args: &AuditArgs, out: Out) -> Result<(), Failure> {
+    let mut store = (!args.recording.no_record).then(|| history::open(config)).transpose()?;
     let listed = listing::list(config, &args.choice, out).await?;
+    let seen = match &mut store {
+        Some(store) => history::record(config, store, &listed.inventory)?,
+        None => Seen::new(),
+    };
     let policy = config.policy.clone().unwrap_or_default().with_flags(args).policy();
     let now = listed.inventory.server_now().unwrap_or_else(SystemTime::now);
-    let audit = listed.inventory.audit(&policy, now);
+    let audit = listed.inventory.audit_seen(&policy, now, &seen);
     if let Some(path) = &args.prometheus {
         let mut health = Health::new();
         metrics::record(config, &listed, &mut health, SystemTime::now()).await;
-        metrics::write_textfile(path, &metrics::render(&listed, &audit, &health))?;
+        metrics::write_textfile(path, &metrics::render(&listed, &audit, &health, &seen))?;
     }
     print_audit(&listed, &audit, out)?;
     listed.warn_failures(out);

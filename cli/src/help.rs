@@ -132,7 +132,7 @@ Every source: timeout (\"30s\"), ca_file, proxy, proxy_user, proxy_password, cli
 client_key, allow_insecure_http. [sources.NAME.rotation]: retire (\"replaced\" or \"all\"), \
 retire_after, lifetime_days, after_promote, name. [sources.NAME.sink]: file, mode, group. \
 [policy]: max_age_days, max_idle_days, expiring_within_days, require_expiry, \
-max_tokens_per_account.
+max_tokens_per_account. [history]: path, retention_days.
 
 access-tokens config check validates the file without sending anything.",
     ),
@@ -140,6 +140,9 @@ access-tokens config check validates the file without sending anything.",
         "FILES",
         "$XDG_CONFIG_HOME/access-tokens/config.toml, else ~/.config/access-tokens/config.toml: \
 the configuration, unless --config or ACCESS_TOKENS_CONFIG names another.
+
+$XDG_DATA_HOME/access-tokens/history.sqlite, else ~/.local/share/access-tokens/history.sqlite: \
+the history inventories record, unless [history] path names another.
 
 Beside a rotation's file FILE: FILE.pending (the new secret until the rotation finishes), \
 FILE.rotation (its ledger: ids and times, no secret), FILE.lock, and FILE.pending.rejected \

@@ -11,6 +11,7 @@ mod entuity;
 mod failure;
 mod fleet;
 mod help;
+mod history;
 mod insight;
 mod listing;
 mod logging;
@@ -129,7 +130,10 @@ pub async fn run_configured(config: &Config, command: &Command, out: Out) -> Res
             }
             _ => Err(wrong(name, "insight")),
         },
-        Command::Inventory(choice) => fleet::inventory(config, choice, out).await,
+        Command::Inventory { choice, recording } => {
+            fleet::inventory(config, choice, *recording, out).await
+        }
+        Command::Changes { since } => history::changes(config, since.as_deref(), out),
         Command::Audit(args) => fleet::audit(config, args, out).await,
         Command::Rotate { source, output, dry_run } => {
             let action = if *dry_run { rotation::Action::Plan } else { rotation::Action::Rotate };

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::SystemTime;
 
-use access_tokens::inventory::{Audit, Health};
+use access_tokens::inventory::{Audit, Health, Seen};
 
 use crate::config::Config;
 use crate::failure::Failure;
@@ -27,9 +27,9 @@ pub async fn record(config: &Config, listed: &Listed, health: &mut Health, at: S
     }
 }
 
-/// The metrics of `listed` and its `audit`.
-pub fn render(listed: &Listed, audit: &Audit<'_>, health: &Health) -> String {
-    listed.inventory.prometheus(audit, health)
+/// The metrics of `listed` and its `audit`, with what the history saw.
+pub fn render(listed: &Listed, audit: &Audit<'_>, health: &Health, seen: &Seen) -> String {
+    listed.inventory.prometheus(audit, health, seen)
 }
 
 /// Writes `metrics` to `path` whole or not at all, for node_exporter's textfile collector: a

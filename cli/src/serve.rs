@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use access_tokens::inventory::Health;
+use access_tokens::inventory::{Health, Seen};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -20,7 +20,7 @@ use crate::args::Choice;
 use crate::config::Config;
 use crate::failure::Failure;
 use crate::output::Out;
-use crate::{listing, metrics, rotation};
+use crate::{history, listing, metrics, rotation};
 
 /// What the last run found, as it is served.
 #[derive(Debug, Default)]
@@ -190,11 +190,18 @@ async fn once(config: &Config, health: &mut Health, served: &RwLock<Served>, out
         }
     };
     listed.warn_failures(out);
+    // Each run recorded in the history, as a cron run's is; one that cannot be is logged.
+    let recorded = history::open(config)
+        .and_then(|mut store| history::record(config, &mut store, &listed.inventory));
+    let seen = recorded.unwrap_or_else(|failure| {
+        out.warn(format_args!("access-tokens: {}", failure.message().unwrap_or("history")));
+        Seen::new()
+    });
     let policy = config.policy.clone().unwrap_or_default().policy();
     let now = listed.inventory.server_now().unwrap_or_else(SystemTime::now);
-    let audit = listed.inventory.audit(&policy, now);
+    let audit = listed.inventory.audit_seen(&policy, now, &seen);
     metrics::record(config, &listed, health, SystemTime::now()).await;
-    let rendered = Bytes::from(metrics::render(&listed, &audit, health));
+    let rendered = Bytes::from(metrics::render(&listed, &audit, health, &seen));
     let inventory = Bytes::from(listed.to_json().to_string());
     let mut audited = serde_json::to_value(&audit).expect("an audit serializes");
     audited["failures"] = listed.to_json()["failures"].take();

@@ -10,7 +10,7 @@ use access_tokens::rotation::{
     CommandSink, FileSink, Ledger, NewCredential, Sink, SinkLock, VaultSink,
 };
 
-use crate::config::{Config, SecretRef, SinkSettings, Source};
+use crate::config::{Config, SecretRef, SinkSettings, Source, private_directory};
 use crate::connect::Named;
 use crate::failure::Failure;
 
@@ -121,12 +121,7 @@ fn command_sink(
             .join(named.name),
     };
     if let Some(directory) = state.parent() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(directory)
+        private_directory(directory)
             .map_err(|e| named.missing("sink.state", &format!("{}: {e}", directory.display())))?;
     }
     let mut sink = CommandSink::new(program.clone(), arguments.iter().cloned())

@@ -453,8 +453,11 @@ async fn the_prometheus_metrics_follow_each_inventory_and_count_the_failures() {
     let first = Inventory::collect(&sources, 4, |_| {}).await;
     health.record(&first, seconds(1_800_000_000));
     health.rotated("entuity", seconds(1_799_000_000));
-    let metrics =
-        first.prometheus(&first.audit(&Policy::recommended(), seconds(1_800_000_000)), &health);
+    let metrics = first.prometheus(
+        &first.audit(&Policy::recommended(), seconds(1_800_000_000)),
+        &health,
+        &access_tokens::inventory::Seen::new(),
+    );
     let token = "source=\"entuity\",vendor=\"entuity\",account=\"guy2\",id=\"17\",\
                  name=\"dash\\\"boards\\\\ci\"";
     for line in [
@@ -483,8 +486,11 @@ async fn the_prometheus_metrics_follow_each_inventory_and_count_the_failures() {
     fleet.bamboo.server.inject(Fault::Status(500), 1);
     let second = Inventory::collect(&sources, 4, |_| {}).await;
     health.record(&second, seconds(1_800_000_300));
-    let metrics =
-        second.prometheus(&second.audit(&Policy::recommended(), seconds(1_800_000_300)), &health);
+    let metrics = second.prometheus(
+        &second.audit(&Policy::recommended(), seconds(1_800_000_300)),
+        &health,
+        &access_tokens::inventory::Seen::new(),
+    );
     assert!(!metrics.contains("id=\"17\""), "the deleted token's series are gone: {metrics}");
     for line in [
         "access_tokens_source_up{source=\"bamboo\",vendor=\"bamboo\"} 0\n",

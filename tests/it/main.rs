@@ -3,6 +3,7 @@
 mod audit_example;
 mod bamboo;
 mod entuity;
+mod history;
 mod insight;
 mod inventory;
 mod magpie;

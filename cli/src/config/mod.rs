@@ -30,6 +30,39 @@ pub struct Config {
     pub connections: BTreeMap<String, Connection>,
     /// The audit policy, when the file has one.
     pub policy: Option<PolicyConfig>,
+    /// Where the history is kept, and for how long.
+    pub history: HistoryConfig,
+}
+
+/// `[history]`: where inventories are remembered, and for how long.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryConfig {
+    /// The store's file (relative to the configuration's directory); default
+    /// `$XDG_DATA_HOME/access-tokens/history.sqlite`, else `~/.local/share/…`.
+    pub path: Option<PathBuf>,
+    /// How many days of runs are kept (default 400).
+    pub retention_days: Option<u64>,
+}
+
+impl Config {
+    /// The history store's file: `[history] path`, else the XDG data directory's.
+    pub fn history_path(&self) -> Result<PathBuf, Failure> {
+        if let Some(path) = &self.history.path {
+            return Ok(self.relative(path));
+        }
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let base =
+            var("XDG_DATA_HOME").or_else(|| var("HOME").map(|home| home.join(".local/share")));
+        match base {
+            Some(base) => Ok(base.join("access-tokens").join("history.sqlite")),
+            None => Err(Failure::config(format!(
+                "{}: no HOME or XDG_DATA_HOME for the history: set `path` under [history], or pass \
+                 --no-record",
+                self.path.display()
+            ))),
+        }
+    }
 }
 
 /// What a credential or setting is read for, to name it in errors.
@@ -47,6 +80,16 @@ impl std::fmt::Display for Key<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: source `{}`, key `{}`", self.path.display(), self.source, self.key)
     }
+}
+
+/// Creates `directory` and its parents where missing, readable by this user alone: where the
+/// tool keeps its state and history.
+pub fn private_directory(directory: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(directory)
 }
 
 /// `path` as written in the configuration at `config`: `~/` is the home directory, and a
@@ -118,6 +161,21 @@ impl Config {
                 }
             },
         };
+        let history = match table.remove("history") {
+            None => HistoryConfig::default(),
+            Some(value) => match serde_path_to_error::deserialize(value) {
+                Ok(history) => history,
+                Err(error) => {
+                    let key = error.path().to_string();
+                    let line = line_of(text, &["history"], &key);
+                    problems.push(format!(
+                        "{shown}{line}: [history], key `{key}`: {}",
+                        error.inner().message()
+                    ));
+                    HistoryConfig::default()
+                }
+            },
+        };
         let mut sources = BTreeMap::new();
         let mut connections = BTreeMap::new();
         match table.remove("sources") {
@@ -151,12 +209,14 @@ impl Config {
             Some(_) => problems.push(format!("{shown}: `sources` must be a table")),
         }
         if let Some(key) = table.keys().next() {
-            problems.push(format!("{shown}: unknown key `{key}` (expected `sources` or `policy`)"));
+            problems.push(format!(
+                "{shown}: unknown key `{key}` (expected `sources`, `policy` or `history`)"
+            ));
         }
         if !problems.is_empty() {
             return Err(Failure::config(problems.join("\n")));
         }
-        Ok(Self { path: path.to_owned(), sources, connections, policy })
+        Ok(Self { path: path.to_owned(), sources, connections, policy, history })
     }
 
     /// The source named `name`.

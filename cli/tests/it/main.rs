@@ -14,6 +14,7 @@ use access_tokens::{Secret, entuity, insight};
 use serde_json::Value;
 
 #[cfg(unix)]
+mod history;
 mod monitoring;
 mod rotate;
 mod terminal;
@@ -126,6 +127,9 @@ impl Fleet {
 [policy]
 max_tokens_per_account = 5
 
+[history]
+path = "{dir}/history.sqlite"
+
 [sources.magpie]
 vendor = "magpie"
 url = "{magpie}"
@@ -216,6 +220,32 @@ session_cookie = {{ file = "{dir}/cookie" }}
         run
     }
 
+    /// Runs the binary twice at once with `args`, and keeps what each printed.
+    fn run_twice_at_once(&self, args: &[&str]) -> Vec<Run> {
+        let spawn = || {
+            command(&self.config, args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let children = [spawn(), spawn()];
+        children
+            .into_iter()
+            .map(|child| {
+                let output = child.wait_with_output().unwrap();
+                let run = Run {
+                    code: output.status.code().expect("exited"),
+                    stdout: String::from_utf8(output.stdout).unwrap(),
+                    stderr: String::from_utf8(output.stderr).unwrap(),
+                };
+                self.keep(&[args, &["(twice at once)"]].concat(), &run);
+                run
+            })
+            .collect()
+    }
+
     /// Keeps what `run` printed, to check when the test ends.
     fn keep(&self, args: &[&str], run: &Run) {
         self.transcripts.lock().unwrap().push(Transcript {
@@ -297,7 +327,9 @@ fn command(config: &Path, args: &[&str]) -> Command {
         .arg(config)
         .args(args)
         .env(PASSWORD_VAR, PASSWORD)
-        .env_remove("ACCESS_TOKENS_CONFIG");
+        .env_remove("ACCESS_TOKENS_CONFIG")
+        // Where a configuration without `[history]` keeps it: never the user's own.
+        .env("XDG_DATA_HOME", std::env::temp_dir().join("access-tokens-cli-tests-data"));
     command
 }
 
@@ -797,7 +829,7 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
 }
 
 #[test]
-fn the_demo_runs_an_inventory_an_audit_and_rotations_with_nothing_set_up() {
+fn the_demo_runs_an_inventory_an_audit_rotations_and_their_changes_with_nothing_set_up() {
     let run = binary(Path::new("unused.toml"), &["demo"], "");
     assert_eq!(run.code, 0, "{}", run.stderr);
     for shown in [
@@ -806,6 +838,10 @@ fn the_demo_runs_an_inventory_an_audit_and_rotations_with_nothing_set_up() {
         "bamboo: bamboo rotation: rotated",
         "insight: insight rotation: rotated",
         "== access-tokens inventory, after the rotations",
+        "== access-tokens changes",
+        "\nadded    entuity    19                       dashboards [access-tokens: entuity]\n",
+        "\nchanged  bamboo",
+        "\nremoved  magpie-ci  tok-2",
     ] {
         assert!(run.stdout.contains(shown), "{shown:?} not in {}", run.stdout);
     }

@@ -3,14 +3,13 @@
 //! refusals.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, SystemTime};
 
 use access_tokens::testing::Fault;
 use access_tokens::{Expiry, Secret, entuity, insight};
 use serde_json::Value;
 
-use super::{Fleet, PASSWORD, PASSWORD_VAR, Run, command, read_secret};
+use super::{Fleet, PASSWORD, PASSWORD_VAR, read_secret};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -229,23 +228,7 @@ async fn two_rotations_at_once_leave_the_app_one_working_token_in_its_file() {
     let file = fleet.path("app.token");
     app_file(&file, &held);
     fleet.configure("[sources.entuity.sink]\nfile = \"app.token\"\n");
-    let spawn = || {
-        command(&fleet.config, &["--json", "rotate", "entuity"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (first, second) = (spawn(), spawn());
-    for child in [first, second] {
-        let output = child.wait_with_output().unwrap();
-        let run = Run {
-            code: output.status.code().unwrap(),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
-        fleet.keep(&["rotate", "entuity", "(concurrently)"], &run);
+    for run in fleet.run_twice_at_once(&["--json", "rotate", "entuity"]) {
         assert_eq!(run.code, 0, "the second waits for the first: {}", run.stderr);
     }
     let in_file = read_secret(&file);

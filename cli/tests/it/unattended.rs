@@ -361,7 +361,7 @@ async fn every_command_prints_one_json_document_of_one_shape() {
     assert_eq!(demo.code, 0, "{}", demo.stderr);
     let documents: Vec<Value> =
         demo.stdout.lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect();
-    assert_eq!(documents.len(), 8, "one a command");
+    assert_eq!(documents.len(), 9, "one a command");
     let leaked = fleet.entuity_values().await.remove(0);
     for (value, ids) in [(leaked.expose_secret(), 1), (leaked.expose_secret(), 0)] {
         let run = fleet.run_with_stdin(&["--json", "revoke-leaked", "entuity"], value);

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Serialize, Serializer};
 
-use super::{Inventory, Moment, TokenId, TokenRecord, Vendor};
+use super::{Inventory, Moment, Seen, TokenId, TokenRecord, Vendor};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -32,13 +32,18 @@ pub struct Policy {
     pub write_without_use: bool,
     /// The most tokens one account may have ([`Rule::TooManyForAccount`]).
     pub max_tokens_per_account: Option<usize>,
+    /// How severe a token that appeared since the last inventory is ([`Rule::Appeared`]); one
+    /// on a service account is at least [`Severity::Medium`]. Needs a history
+    /// ([`Inventory::audit_seen`]).
+    pub appeared: Option<Severity>,
 }
 
 impl Policy {
     /// A policy for credential hygiene: at most a year old, 90 days idle, a warning 14 days
-    /// before expiry, expired tokens removed, write tokens used, at most 5 per account. Expired
-    /// tokens that are enabled or have active sessions, and impossible values, are always
-    /// findings.
+    /// before expiry, expired tokens removed, write tokens used, at most 5 per account, and a
+    /// token that appeared since the last inventory worth knowing (low; medium on a service
+    /// account). Expired tokens that are enabled or have active sessions, and impossible values,
+    /// are always findings.
     pub fn recommended() -> Self {
         Self::default()
             .max_age(365 * DAY)
@@ -47,6 +52,7 @@ impl Policy {
             .expired_present()
             .write_without_use()
             .max_tokens_per_account(5)
+            .appeared(Severity::Low)
     }
 
     /// Flags tokens created longer ago than `age`.
@@ -90,6 +96,13 @@ impl Policy {
         self.max_tokens_per_account = Some(max);
         self
     }
+
+    /// Flags tokens that appeared since the last inventory, at `severity` (at least medium on
+    /// a service account).
+    pub fn appeared(mut self, severity: Severity) -> Self {
+        self.appeared = Some(severity);
+        self
+    }
 }
 
 /// The rule a finding breaks.
@@ -117,6 +130,8 @@ pub enum Rule {
     TooManyForAccount,
     /// The vendor's record has values that cannot be right: always a finding.
     ImpossibleValues,
+    /// Appeared since the last inventory recorded (with a history).
+    Appeared,
 }
 
 impl Rule {
@@ -133,6 +148,7 @@ impl Rule {
             Self::WriteWithoutUse => "write_without_use",
             Self::TooManyForAccount => "too_many_for_account",
             Self::ImpossibleValues => "impossible_values",
+            Self::Appeared => "appeared",
         }
     }
 }
@@ -225,6 +241,13 @@ enum What<'a> {
         age: u64,
         max: u64,
     },
+    /// Old by when it was first seen, the vendor not saying when it was created.
+    OldAtLeast {
+        age: u64,
+        max: u64,
+        first_seen: SystemTime,
+    },
+    Appeared,
     Idle {
         idle: u64,
         max: u64,
@@ -282,6 +305,15 @@ impl std::fmt::Display for Finding<'_> {
             What::Old { age, max } => {
                 write!(f, "is {} old, more than the {} allowed", Span(*age), Span(*max))
             }
+            What::OldAtLeast { age, max, first_seen } => write!(
+                f,
+                "is at least {} old (first seen {} UTC; the vendor does not say when it was \
+                 created), more than the {} allowed",
+                Span(*age),
+                super::utc_minute(*first_seen),
+                Span(*max)
+            ),
+            What::Appeared => f.write_str("appeared since the last inventory"),
             What::Idle { idle, max, never_used } => {
                 let what = if *never_used { "never used, created" } else { "unused" };
                 write!(f, "was {what} {} ago, more than the {} allowed", Span(*idle), Span(*max))
@@ -329,8 +361,16 @@ impl Inventory {
     /// A time the vendor did not report breaks no rule that needs it: an unknown expiry is
     /// neither "expired" nor "never".
     pub fn audit(&self, policy: &Policy, now: SystemTime) -> Audit<'_> {
+        self.audit_seen(policy, now, &Seen::new())
+    }
+
+    /// [`audit`](Self::audit), with what earlier inventories saw: a token whose creation the
+    /// vendor does not report (Bamboo's, any `unknown`) is judged by age from when it was
+    /// first seen, at least that old; and one that appeared since the last inventory is
+    /// [`Rule::Appeared`].
+    pub fn audit_seen(&self, policy: &Policy, now: SystemTime, seen: &Seen) -> Audit<'_> {
         let mut by_severity: [Vec<Finding<'_>>; 4] = Default::default();
-        let limits = Limits::new(policy, now);
+        let limits = Limits::new(policy, now, seen);
         for (index, token) in self.records().enumerate() {
             token_findings(token, &limits, |rule, severity, what| {
                 let finding = Finding { rule, severity, record: index, token, what };
@@ -435,6 +475,8 @@ impl Serialize for Audit<'_> {
 struct Limits<'p> {
     policy: &'p Policy,
     now: SystemTime,
+    /// What earlier inventories saw; looked up only when it holds something.
+    seen: &'p Seen,
     /// Tokens created before this are too old.
     created_before: Option<SystemTime>,
     /// Tokens last used (or, never used, created) before this are idle.
@@ -444,10 +486,11 @@ struct Limits<'p> {
 }
 
 impl<'p> Limits<'p> {
-    fn new(policy: &'p Policy, now: SystemTime) -> Self {
+    fn new(policy: &'p Policy, now: SystemTime, seen: &'p Seen) -> Self {
         Self {
             policy,
             now,
+            seen,
             created_before: policy.max_age.and_then(|max| now.checked_sub(max)),
             idle_before: policy.max_idle.and_then(|max| now.checked_sub(max)),
             // A window past the end of time takes every later expiry.
@@ -496,12 +539,30 @@ fn token_findings<'a>(
     if policy.require_expiry && readings.expires == Moment::Never {
         found(Rule::NoExpiry, Severity::Medium, What::NoExpiry);
     }
-    if let (Some(before), Some(max), Some(created)) =
-        (limits.created_before, policy.max_age, created)
-        && created < before
+    let first = if limits.seen.is_empty() { None } else { limits.seen.get(&token) };
+    if let (Some(before), Some(max)) = (limits.created_before, policy.max_age) {
+        match (created, first) {
+            (Some(created), _) if created < before => {
+                let what = What::Old { age: limits.since(created), max: max.as_secs() };
+                found(Rule::MaxAge, Severity::Medium, what);
+            }
+            (None, Some(first)) if first.at < before => {
+                let (age, max) = (limits.since(first.at), max.as_secs());
+                found(
+                    Rule::MaxAge,
+                    Severity::Medium,
+                    What::OldAtLeast { age, max, first_seen: first.at },
+                );
+            }
+            _ => {}
+        }
+    }
+    if let (Some(severity), Some(first)) = (policy.appeared, first)
+        && first.appeared
     {
-        let what = What::Old { age: limits.since(created), max: max.as_secs() };
-        found(Rule::MaxAge, Severity::Medium, what);
+        let service = token.account().is_some_and(|a| a.kind == super::AccountKind::ServiceAccount);
+        let severity = if service { severity.max(Severity::Medium) } else { severity };
+        found(Rule::Appeared, severity, What::Appeared);
     }
     if let (Some(before), Some(max)) = (limits.idle_before, policy.max_idle) {
         let idle_since = match (&readings.last_used, created) {

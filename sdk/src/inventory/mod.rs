@@ -34,9 +34,13 @@
 //! ```
 
 mod audit;
+#[cfg(feature = "history")]
+#[cfg_attr(docsrs, doc(cfg(feature = "history")))]
+mod history;
 mod moment;
 mod prometheus;
 mod record;
+mod seen;
 mod vendor;
 
 use std::sync::Arc;
@@ -47,12 +51,15 @@ use futures_util::future::BoxFuture;
 use serde::{Serialize, Serializer};
 
 pub use audit::{Audit, Finding, Findings, Policy, Rule, Severity};
+#[cfg(feature = "history")]
+pub use history::{Change, ChangeKind, Changes, History, HistoryError, Pruned, Run, Since};
 pub use moment::{Moment, utc_minute};
 pub use prometheus::{Health, SourceHealth};
 pub(crate) use record::Readings;
 pub use record::{
     Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
 };
+pub use seen::{FirstSeen, Seen};
 pub(crate) use vendor::VendorToken;
 
 use crate::{Error, ServerClock};

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use access_tokens_runtime::time::to_unix_millis;
 
-use super::{Audit, Inventory, Moment, TokenRecord, Vendor};
+use super::{Audit, Inventory, Moment, Seen, TokenRecord, Vendor};
 
 /// What an exporter knows of a source across its runs: whether its last listing worked, when
 /// one last did, how long the last took, how many failed, and when the source was last
@@ -97,7 +97,8 @@ impl Inventory {
     /// text exposition format (version 0.0.4). Every series names a token by source, vendor,
     /// account, id (a fingerprint where the value is the id) and name, never by a secret:
     ///
-    /// - per token: `access_tokens_token_created_timestamp_seconds`,
+    /// - per token: `access_tokens_token_created_timestamp_seconds` (`basis="vendor"`, or
+    ///   `basis="first_seen"` from `seen` where the vendor does not say),
     ///   `…_last_used_timestamp_seconds`, `…_expiry_timestamp_seconds` (absolute Unix times,
     ///   left out where the vendor says "never" or did not say) and `access_tokens_token_enabled`
     ///   (0 or 1, where the vendor says);
@@ -109,7 +110,7 @@ impl Inventory {
     ///
     /// A series per token and metric, a series per source and metric, and at most one per
     /// source, rule and severity: the label sets are as many as the tokens and sources.
-    pub fn prometheus(&self, audit: &Audit<'_>, health: &Health) -> String {
+    pub fn prometheus(&self, audit: &Audit<'_>, health: &Health, seen: &Seen) -> String {
         let mut out = String::with_capacity(512 + self.len() * 900);
         let records: Vec<TokenRecord<'_>> = self.records().collect();
         let labels: Vec<String> = records.iter().map(token_labels).collect();
@@ -124,12 +125,26 @@ impl Inventory {
                 }
             }
         };
-        token(
+        // Where the vendor does not say, when a history first saw it, with `basis` telling.
+        let created = "access_tokens_token_created_timestamp_seconds";
+        header(
             &mut out,
-            "access_tokens_token_created_timestamp_seconds",
-            "When the token was created, as the vendor reports it.",
-            &|record| seconds(&record.created()),
+            created,
+            "gauge",
+            "When the token was created, as the vendor reports it (basis=\"vendor\"), else when it was first seen (basis=\"first_seen\").",
         );
+        for (record, labels) in records.iter().zip(&labels) {
+            match seconds(&record.created()) {
+                Some(at) => sample(&mut out, created, &format!("{labels},basis=\"vendor\""), at),
+                None if !seen.is_empty() => {
+                    if let Some(first) = seen.get(record) {
+                        let labels = format!("{labels},basis=\"first_seen\"");
+                        sample(&mut out, created, &labels, unix_seconds(first.at));
+                    }
+                }
+                None => {}
+            }
+        }
         token(
             &mut out,
             "access_tokens_token_last_used_timestamp_seconds",

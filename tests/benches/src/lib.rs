@@ -84,6 +84,7 @@ pub fn run(settings: Settings) -> Vec<Row> {
     rows.push(sequential.block_on(sections::python(&small, settings)));
     rows.push(runtime(2).block_on(sections::rotation(settings)));
     rows.push(sequential.block_on(sections::fleet(settings)));
+    rows.extend(sequential.block_on(sections::history(&large, settings)));
     rows
 }
 

@@ -201,7 +201,11 @@ pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<
     let (inventory, audit, health) = (&inventory, &audit, &health);
     let rendered = in_turns(settings, move |metrics| async move {
         if metrics {
-            std::hint::black_box(inventory.prometheus(audit, health));
+            std::hint::black_box(inventory.prometheus(
+                audit,
+                health,
+                &access_tokens::inventory::Seen::new(),
+            ));
         } else {
             std::hint::black_box(serde_json::to_vec(inventory).expect("it serializes"));
         }
@@ -218,6 +222,61 @@ pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<
             .at_most(1.5),
     );
     rows
+}
+
+/// Section 9: an inventory of the four vendors' 10,000-token lists, recorded in the history,
+/// against the inventory alone, nothing having changed since the last run (what each cron run
+/// pays); and the store's size per 10,000 tokens, after the first run and for each run after.
+pub(crate) async fn history(server: &MemoryServer, settings: Settings) -> Vec<Row> {
+    use access_tokens::inventory::{History, Inventory, Source};
+    const SECTION: &str = "9. history";
+    let clients = Clients::new(server);
+    let sources = [
+        Source::magpie("magpie", clients.magpie.clone()),
+        Source::bamboo("bamboo", clients.bamboo.clone()),
+        Source::entuity("entuity", clients.entuity.clone()),
+        Source::insight("insight", clients.insight.clone()),
+    ];
+    let directory =
+        std::env::temp_dir().join(format!("access-tokens-bench-history-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&directory);
+    std::fs::create_dir_all(&directory).expect("a scratch directory");
+    let mut store = History::open(directory.join("history.sqlite")).expect("the store");
+    let first = Inventory::collect(&sources, 4, |_| {}).await;
+    let tokens = first.len();
+    store.record(&first, std::time::SystemTime::now()).expect("recorded");
+    let after_first = store.size().expect("its size");
+    let store = std::sync::Mutex::new(store);
+    let (sources, store) = (&sources, &store);
+    let turns = in_turns(settings, move |recorded| async move {
+        let inventory = Inventory::collect(sources, 4, |_| {}).await;
+        assert!(inventory.failures.is_empty());
+        if recorded {
+            let mut store = store.lock().expect("one run at a time");
+            store.record(&inventory, std::time::SystemTime::now()).expect("recorded");
+        }
+    })
+    .await;
+    let store = store.lock().expect("the store");
+    let runs = store.runs().expect("its runs").len();
+    let growth = store.size().expect("its size").saturating_sub(after_first) as f64
+        / (runs - 1).max(1) as f64;
+    let _ = std::fs::remove_dir_all(&directory);
+    let per = |bytes: f64| bytes * 10_000.0 / tokens as f64;
+    vec![
+        turns
+            .row(SECTION, "4 vendors × 10,000 tokens: an inventory vs the same recorded in the history, nothing changed (peak heap)".to_owned())
+            .at_most(1.3),
+        Row {
+            section: SECTION.to_owned(),
+            case: "the store's size per 10,000 tokens: after the first run, and for each run after it (nothing changed)".to_owned(),
+            baseline: format!("{:.1} MiB", per(after_first as f64) / 1_048_576.0),
+            subject: format!("{:.0} bytes a run", per(growth)),
+            ratio: None,
+            goal: "report".to_owned(),
+            met: None,
+        },
+    ]
 }
 
 /// Section 8: an inventory of a fleet of 1,000 sources (`fleet_sources`), each answering after 20 ms, at the
