@@ -170,6 +170,17 @@ impl Clients {
         Self::at(server.uri())
     }
 
+    /// An inventory source of each client, named after its vendor.
+    pub(crate) fn sources(&self) -> [access_tokens::inventory::Source; 4] {
+        use access_tokens::inventory::Source;
+        [
+            Source::magpie("magpie", self.magpie.clone()),
+            Source::bamboo("bamboo", self.bamboo.clone()),
+            Source::entuity("entuity", self.entuity.clone()),
+            Source::insight("insight", self.insight.clone()),
+        ]
+    }
+
     /// The clients of a server at `base`.
     pub(crate) fn at(base: String) -> Self {
         macro_rules! configured {

@@ -160,14 +160,9 @@ pub(crate) async fn decoding(server: &MemoryServer, settings: Settings) -> Vec<R
 /// Section 6: an inventory of the four vendors' 10,000-token lists and its audit, against
 /// the same four list calls made bare; both make the four calls concurrently on one thread.
 pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<Row> {
-    use access_tokens::inventory::{Inventory, Policy, Source};
+    use access_tokens::inventory::{Inventory, Policy};
     let clients = Clients::new(server);
-    let sources = [
-        Source::magpie("magpie", clients.magpie.clone()),
-        Source::bamboo("bamboo", clients.bamboo.clone()),
-        Source::entuity("entuity", clients.entuity.clone()),
-        Source::insight("insight", clients.insight.clone()),
-    ];
+    let sources = clients.sources();
     let policy = Policy::recommended();
     let (sources, policy, clients) = (&sources, &policy, &clients);
     let pair = in_turns(settings, move |audited| async move {
@@ -228,15 +223,10 @@ pub(crate) async fn inventory(server: &MemoryServer, settings: Settings) -> Vec<
 /// against the inventory alone, nothing having changed since the last run (what each cron run
 /// pays); and the store's size per 10,000 tokens, after the first run and for each run after.
 pub(crate) async fn history(server: &MemoryServer, settings: Settings) -> Vec<Row> {
-    use access_tokens::inventory::{History, Inventory, Source};
+    use access_tokens::inventory::{History, Inventory};
     const SECTION: &str = "9. history";
     let clients = Clients::new(server);
-    let sources = [
-        Source::magpie("magpie", clients.magpie.clone()),
-        Source::bamboo("bamboo", clients.bamboo.clone()),
-        Source::entuity("entuity", clients.entuity.clone()),
-        Source::insight("insight", clients.insight.clone()),
-    ];
+    let sources = clients.sources();
     let directory =
         std::env::temp_dir().join(format!("access-tokens-bench-history-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&directory);
