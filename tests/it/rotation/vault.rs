@@ -24,6 +24,21 @@ fn put(bao: &Bao, path: &str, fields: &[&str]) {
     assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
 }
 
+/// An Entuity simulator and the rotation of guy2's token: the case the failure tests share.
+async fn guy2() -> (EntuityFixture, entuity::RotationTarget) {
+    let fixture = EntuityFixture::start().await.unwrap();
+    let template = entuity::NewAccessToken::for_user_name("guy2");
+    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    (fixture, target)
+}
+
+/// Puts guy2's live token at `app/guy2`, as the app's current secret, and returns it.
+async fn hold_guy2(bao: &Bao, fixture: &EntuityFixture) -> Secret {
+    let held = fixture.client.get_token(fixture.token_id).await.unwrap().token_value;
+    put(bao, "app/guy2", &[&format!("token={}", held.expose_secret())]);
+    held
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_vendors_rotation_into_kv_v2_keeps_the_old_version_and_the_other_fields() {
     let Some(bao) = Bao::start() else { return };
@@ -86,11 +101,8 @@ async fn every_vendors_rotation_into_kv_v2_keeps_the_old_version_and_the_other_f
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_stopped_after_the_store_resumes_from_the_pending_path() {
     let Some(bao) = Bao::start() else { return };
-    let fixture = EntuityFixture::start().await.unwrap();
-    let held = fixture.client.get_token(fixture.token_id).await.unwrap().token_value;
-    put(&bao, "app/guy2", &[&format!("token={}", held.expose_secret())]);
-    let template = entuity::NewAccessToken::for_user_name("guy2");
-    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    let (fixture, target) = guy2().await;
+    let held = hold_guy2(&bao, &fixture).await;
     let sink = sink(&bao, "app/guy2", Bao::ROOT_TOKEN);
     // Calls: list, create, then the check's call fails.
     fixture.server.inject_at(3, Fault::Status(500));
@@ -111,9 +123,7 @@ async fn a_rotation_stopped_after_the_store_resumes_from_the_pending_path() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sealed_or_unreachable_vault_stops_the_rotation_before_anything_is_created() {
     let Some(bao) = Bao::start() else { return };
-    let fixture = EntuityFixture::start().await.unwrap();
-    let template = entuity::NewAccessToken::for_user_name("guy2");
-    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    let (fixture, target) = guy2().await;
     let nowhere = VaultSink::builder("http://127.0.0.1:1", "app/guy2")
         .token(Secret::new(Bao::ROOT_TOKEN))
         .unwrap();
@@ -130,9 +140,7 @@ async fn a_sealed_or_unreachable_vault_stops_the_rotation_before_anything_is_cre
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vault_sealed_during_the_create_gets_the_new_token_retired_again() {
     let Some(bao) = Bao::start() else { return };
-    let fixture = EntuityFixture::start().await.unwrap();
-    let template = entuity::NewAccessToken::for_user_name("guy2");
-    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    let (fixture, target) = guy2().await;
     let sink = sink(&bao, "app/guy2", Bao::ROOT_TOKEN);
     // The create (call 2) answers late; Vault is sealed meanwhile.
     fixture.server.inject_at(2, Fault::Delay(Duration::from_millis(800)));
@@ -161,11 +169,8 @@ async fn a_vault_sealed_during_the_create_gets_the_new_token_retired_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_concurrent_write_fails_the_promotion_and_nothing_is_retired() {
     let Some(bao) = Bao::start() else { return };
-    let fixture = EntuityFixture::start().await.unwrap();
-    let held = fixture.client.get_token(fixture.token_id).await.unwrap().token_value;
-    put(&bao, "app/guy2", &[&format!("token={}", held.expose_secret())]);
-    let template = entuity::NewAccessToken::for_user_name("guy2");
-    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    let (fixture, target) = guy2().await;
+    let held = hold_guy2(&bao, &fixture).await;
     let sink = sink(&bao, "app/guy2", Bao::ROOT_TOKEN);
     // The check (call 3) answers late; another writer changes the secret meanwhile.
     fixture.server.inject_at(3, Fault::Delay(Duration::from_millis(800)));
@@ -196,9 +201,7 @@ async fn a_concurrent_write_fails_the_promotion_and_nothing_is_retired() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_without_a_capability_or_a_wrong_mount_is_refused_first_saying_which() {
     let Some(bao) = Bao::start() else { return };
-    let fixture = EntuityFixture::start().await.unwrap();
-    let template = entuity::NewAccessToken::for_user_name("guy2");
-    let target = entuity::RotationTarget::new(fixture.client.clone(), template);
+    let (fixture, target) = guy2().await;
     let reader = bao.token_with_policy(
         "reader",
         "path \"secret/data/app/guy2\" { capabilities = [\"read\", \"update\"] }\n",
