@@ -1,6 +1,6 @@
 //! `access_tokens::inventory::History`: what inventories saw, in SQLite: first-seen times the
 //! audit uses, changes between runs, two writers at once, retention, a newer store refused,
-//! and a store written by schema version 1 read as a fixture.
+//! and the stores written at every schema version read as fixtures.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -13,6 +13,9 @@ use access_tokens::inventory::{
 use access_tokens::testing::{BambooFixture, EntuityFixture, MagpieFixture};
 
 const DAY: Duration = Duration::from_secs(86_400);
+
+/// The schema version this release writes.
+const VERSION: u32 = 2;
 
 /// A new directory for a store.
 fn scratch(name: &str) -> PathBuf {
@@ -46,7 +49,7 @@ async fn a_store_is_private_remembers_first_seen_and_refuses_a_newer_one() {
         use std::os::unix::fs::PermissionsExt as _;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    assert_eq!(history.version().unwrap(), 1);
+    assert_eq!(history.version().unwrap(), VERSION);
     history.record(&listed(&sources).await, at(0)).unwrap();
     let new = bamboo.server.add_token("agent", true, true);
     history.record(&listed(&sources).await, at(10)).unwrap();
@@ -69,7 +72,7 @@ async fn a_store_is_private_remembers_first_seen_and_refuses_a_newer_one() {
     newer.pragma_update(None, "user_version", 99).unwrap();
     drop(newer);
     let refused = History::open(&path).unwrap_err();
-    assert!(matches!(refused, HistoryError::Newer { found: 99, known: 1, .. }), "{refused}");
+    assert!(matches!(refused, HistoryError::Newer { found: 99, known: VERSION, .. }), "{refused}");
     assert!(refused.to_string().contains("written by a newer access-tokens"), "{refused}");
     let untouched = rusqlite::Connection::open(&path).unwrap();
     let version: u32 =
@@ -115,6 +118,15 @@ async fn changes_between_runs_are_added_removed_and_changed_tokens() {
     assert_eq!(changes.changes[2].after.as_ref().unwrap()["expires"], "2033-05-18 03:33 UTC");
     let ago = history.changes(Since::Ago(DAY * 2)).unwrap();
     assert_eq!(ago.from.map(|run| run.id), Some(first.id));
+    // A change after a run that changed nothing (and so read no token) is seen.
+    let renamed =
+        entuity::AccessTokenUpdate { description: Some("reports".into()), ..Default::default() };
+    fixture.client.update_token(added, &renamed).await.unwrap();
+    history.record(&listed(&sources).await, at(3)).unwrap();
+    let latest = history.changes(Since::Previous).unwrap();
+    assert_eq!(latest.changes.len(), 1, "{:?}", latest.changes);
+    assert_eq!(latest.changes[0].id.to_string(), added.to_string());
+    assert_eq!(latest.changes[0].fields(), ["name"]);
     std::fs::remove_dir_all(&directory).unwrap();
 }
 
@@ -223,31 +235,36 @@ async fn retention_prunes_old_runs_and_gone_tokens_and_keeps_first_seen() {
     std::fs::remove_dir_all(&directory).unwrap();
 }
 
-/// The store this release wrote at schema version 1 (`tests/fixtures/history-v1.sqlite`):
-/// every later release reads it.
+/// The stores earlier releases wrote, one per schema version
+/// (`tests/fixtures/history-vN.sqlite`, the same runs in each): every later release reads
+/// them, brought up to date.
 #[test]
-fn a_store_written_at_schema_version_one_is_read() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/history-v1.sqlite");
-    let directory = scratch("fixture");
-    let copy = directory.join("history.sqlite");
-    std::fs::copy(&fixture, &copy).unwrap();
-    let history = History::open(&copy).unwrap();
-    assert_eq!(history.version().unwrap(), 1);
-    let runs = history.runs().unwrap();
-    assert_eq!(runs.len(), 2);
-    let changes = history.changes(Since::Previous).unwrap();
-    let kinds: Vec<ChangeKind> = changes.changes.iter().map(|change| change.change).collect();
-    assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Removed]);
-    assert!(!history.seen().unwrap().is_empty());
-    std::fs::remove_dir_all(&directory).unwrap();
+fn the_stores_written_at_every_schema_version_are_read() {
+    for version in 1..=VERSION {
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("fixtures/history-v{version}.sqlite"));
+        let directory = scratch(&format!("fixture-v{version}"));
+        let copy = directory.join("history.sqlite");
+        std::fs::copy(&fixture, &copy).unwrap();
+        let history = History::open(&copy).unwrap();
+        assert_eq!(history.version().unwrap(), VERSION, "v{version}");
+        let runs = history.runs().unwrap();
+        assert_eq!(runs.len(), 2, "v{version}");
+        let changes = history.changes(Since::Previous).unwrap();
+        let kinds: Vec<ChangeKind> = changes.changes.iter().map(|change| change.change).collect();
+        assert_eq!(kinds, [ChangeKind::Added, ChangeKind::Removed], "v{version}");
+        assert!(!history.seen().unwrap().is_empty(), "v{version}");
+        std::fs::remove_dir_all(&directory).unwrap();
+    }
 }
 
-/// Writes `tests/fixtures/history-v1.sqlite`: run once, when schema version 1 was current;
-/// never again (a later schema must read this file as it is).
+/// Writes `tests/fixtures/history-v{VERSION}.sqlite`: run once, when a schema version is
+/// released; never again (every later schema must read that file as it is).
 #[tokio::test]
-#[ignore = "writes the fixture; run by hand only when a schema version is released"]
-async fn write_the_schema_version_one_fixture() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/history-v1.sqlite");
+#[ignore = "writes a fixture; run by hand only when a schema version is released"]
+async fn write_the_current_schema_versions_fixture() {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("fixtures/history-v{VERSION}.sqlite"));
     let _ = std::fs::remove_file(&fixture);
     let entuity = EntuityFixture::start().await.unwrap();
     let sources = [Source::entuity("entuity", entuity.client.clone())];

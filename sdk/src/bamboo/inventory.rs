@@ -1,9 +1,10 @@
 //! Bamboo in an inventory: every token of a server, and what a record reads from a token.
 
+use std::borrow::Cow;
+
 use super::{Client, Token};
-use crate::inventory::{
-    Account, Permissions, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
-};
+use crate::Secret;
+use crate::inventory::{Account, Permissions, Readings, Source, Tokens, Vendor, VendorToken};
 
 impl Source {
     /// Every token of a Bamboo server.
@@ -18,9 +19,13 @@ impl Source {
 impl VendorToken for Token {
     const VENDOR: Vendor = Vendor::Bamboo;
 
-    /// The uuid is the secret itself: its fingerprint.
-    fn id(&self) -> Option<TokenId> {
-        Some(TokenId::fingerprint(Vendor::Bamboo, &self.uuid))
+    fn vendor_id(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+
+    /// The uuid is the secret itself.
+    fn secret_id(&self) -> Option<&Secret> {
+        Some(&self.uuid)
     }
 
     fn name(&self) -> Option<&str> {

@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 
 use super::{AccessToken, Client};
+use crate::Secret;
 use crate::inventory::{
-    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, Tokens, Vendor, VendorToken,
 };
 use access_tokens_runtime::time;
 
@@ -21,8 +22,12 @@ impl Source {
 impl VendorToken for AccessToken {
     const VENDOR: Vendor = Vendor::Entuity;
 
-    fn id(&self) -> Option<TokenId> {
-        Some(TokenId::Vendor(self.token_id.to_string()))
+    fn vendor_id(&self) -> Option<Cow<'_, str>> {
+        Some(Cow::Owned(self.token_id.to_string()))
+    }
+
+    fn secret_id(&self) -> Option<&Secret> {
+        None
     }
 
     fn name(&self) -> Option<&str> {

@@ -3,8 +3,9 @@
 use std::borrow::Cow;
 
 use super::{ApiToken, Client};
+use crate::Secret;
 use crate::inventory::{
-    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, Tokens, Vendor, VendorToken,
 };
 
 impl Source {
@@ -20,9 +21,13 @@ impl Source {
 impl VendorToken for ApiToken {
     const VENDOR: Vendor = Vendor::Insight;
 
-    /// The value is the secret itself: its fingerprint.
-    fn id(&self) -> Option<TokenId> {
-        Some(TokenId::fingerprint(Vendor::Insight, &self.api_token))
+    fn vendor_id(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+
+    /// The value is the secret itself.
+    fn secret_id(&self) -> Option<&Secret> {
+        Some(&self.api_token)
     }
 
     fn name(&self) -> Option<&str> {

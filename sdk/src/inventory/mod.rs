@@ -60,6 +60,8 @@ pub use record::{
     Account, AccountKind, Anomaly, Listing, Permissions, TokenId, TokenRecord, Tokens, Vendor,
 };
 pub use seen::{FirstSeen, Seen};
+#[cfg(feature = "history")]
+pub(crate) use vendor::Identity;
 pub(crate) use vendor::VendorToken;
 
 use crate::{Error, ServerClock};

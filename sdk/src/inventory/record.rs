@@ -23,14 +23,21 @@ pub enum Vendor {
 }
 
 /// `magpie`, `bamboo`, `entuity` or `insight`, as it is serialized.
-impl std::fmt::Display for Vendor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Vendor {
+    /// Its name, as serialized.
+    fn name(self) -> &'static str {
+        match self {
             Self::Magpie => "magpie",
             Self::Bamboo => "bamboo",
             Self::Entuity => "entuity",
             Self::Insight => "insight",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -195,6 +202,12 @@ impl<'a> TokenRecord<'a> {
     /// record keeps them as sent.
     pub fn anomalies(&self) -> Vec<Anomaly> {
         self.readings().anomalies()
+    }
+
+    /// What tells it apart: what [`id`](Self::id) shows, before a secret is fingerprinted.
+    #[cfg(feature = "history")]
+    pub(crate) fn identity(&self) -> Option<super::Identity<'a>> {
+        self.tokens().identity(self.index)
     }
 
     /// Everything the audit reads, from one look at the vendor's record: the units its times
@@ -364,7 +377,7 @@ impl TokenId {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut context = ring::digest::Context::new(&ring::digest::SHA256);
         context.update(b"access-tokens fingerprint v1\0");
-        context.update(vendor.to_string().as_bytes());
+        context.update(vendor.name().as_bytes());
         context.update(b"\0");
         context.update(secret.expose_secret().as_bytes());
         let digest = context.finish();

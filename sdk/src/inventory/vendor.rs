@@ -9,14 +9,19 @@ use std::fmt;
 
 use super::record::{Account, AccountKind, Readings};
 use super::{TokenId, Vendor};
+use crate::Secret;
 
 /// A vendor's token as its list call returns it: what the inventory reads from it.
 pub(crate) trait VendorToken: serde::Serialize + fmt::Debug + Send + Sync + 'static {
     /// Its product.
     const VENDOR: Vendor;
 
-    /// An identifier that is stable across listings and never the secret.
-    fn id(&self) -> Option<TokenId>;
+    /// Its id, where the vendor gives one that is not the secret.
+    fn vendor_id(&self) -> Option<Cow<'_, str>>;
+
+    /// The secret, where it is itself what tells the token apart (the vendor giving no other
+    /// id): a record shows its fingerprint.
+    fn secret_id(&self) -> Option<&Secret>;
 
     /// Its name or description.
     fn name(&self) -> Option<&str>;
@@ -27,6 +32,16 @@ pub(crate) trait VendorToken: serde::Serialize + fmt::Debug + Send + Sync + 'sta
 
     /// Everything the audit reads, from one look at the token.
     fn readings(&self) -> Readings;
+}
+
+/// What tells a token apart across listings: a record's [`TokenId`] is the vendor's id, or the
+/// secret's fingerprint.
+#[cfg(feature = "history")]
+pub(crate) enum Identity<'t> {
+    /// The vendor's id, which is not a secret.
+    Id(Cow<'t, str>),
+    /// The secret itself, where the vendor has no other id (Bamboo's uuid, Insight.io's value).
+    Secret(&'t Secret),
 }
 
 /// One listing's tokens of one vendor, with the account the source is about, if it is one
@@ -42,6 +57,8 @@ pub(super) trait TokenList: fmt::Debug + Send + Sync {
     fn vendor(&self) -> Vendor;
     fn len(&self) -> usize;
     fn id(&self, index: usize) -> Option<TokenId>;
+    #[cfg(feature = "history")]
+    fn identity(&self, index: usize) -> Option<Identity<'_>>;
     fn name(&self, index: usize) -> Option<&str>;
     fn account(&self, index: usize) -> Option<Account<'_>>;
     fn readings(&self, index: usize) -> Readings;
@@ -63,7 +80,20 @@ impl<T: VendorToken> TokenList for Listed<T> {
     }
 
     fn id(&self, index: usize) -> Option<TokenId> {
-        self.tokens[index].id()
+        let token = &self.tokens[index];
+        match token.secret_id() {
+            Some(secret) => Some(TokenId::fingerprint(T::VENDOR, secret)),
+            None => token.vendor_id().map(|id| TokenId::Vendor(id.into_owned())),
+        }
+    }
+
+    #[cfg(feature = "history")]
+    fn identity(&self, index: usize) -> Option<Identity<'_>> {
+        let token = &self.tokens[index];
+        match token.secret_id() {
+            Some(secret) => Some(Identity::Secret(secret)),
+            None => token.vendor_id().map(Identity::Id),
+        }
     }
 
     fn name(&self, index: usize) -> Option<&str> {

@@ -1,13 +1,15 @@
 //! Magpie in an inventory: a user's own tokens or a service account's, and what a record
 //! reads from a token.
 
+use std::borrow::Cow;
+
 use super::{AccessToken, Client};
 use crate::inventory::{
-    Account, AccountKind, Moment, Readings, Source, TokenId, Tokens, Vendor, VendorToken,
+    Account, AccountKind, Moment, Readings, Source, Tokens, Vendor, VendorToken,
 };
 use access_tokens_runtime::time;
 
-use crate::Expiry;
+use crate::{Expiry, Secret};
 
 impl Source {
     /// The Magpie tokens of the user whose session `client` carries (named in the records
@@ -44,8 +46,12 @@ impl Source {
 impl VendorToken for AccessToken {
     const VENDOR: Vendor = Vendor::Magpie;
 
-    fn id(&self) -> Option<TokenId> {
-        self.id.clone().map(TokenId::Vendor)
+    fn vendor_id(&self) -> Option<Cow<'_, str>> {
+        self.id.as_deref().map(Cow::Borrowed)
+    }
+
+    fn secret_id(&self) -> Option<&Secret> {
+        None
     }
 
     fn name(&self) -> Option<&str> {

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 pub use changes::{Change, ChangeKind, Changes, Since};
 
-use super::{FirstSeen, Inventory, Permissions, Seen, TokenRecord};
+use super::{FirstSeen, Identity, Inventory, Listing, Permissions, Seen, TokenRecord};
 
 /// Why the history could not be used. Its message names the file; the store holds no secret
 /// to show.
@@ -102,6 +102,9 @@ impl History {
         let connection = Connection::open(&path).map_err(|e| failed(&e))?;
         connection.busy_timeout(BUSY).map_err(|e| failed(&e))?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(|e| failed(&e))?;
+        // In WAL mode, a commit that a power cut may undo but never corrupt: a run's record is
+        // worth no disk flush of its own.
+        connection.pragma_update(None, "synchronous", "NORMAL").map_err(|e| failed(&e))?;
         let mut history = Self { connection, path };
         history.migrate()?;
         Ok(history)
@@ -144,11 +147,15 @@ impl History {
 
     /// Records `inventory`, run `at`: each source's outcome; for each source that answered,
     /// the tokens it did not have before (first seen now), the ones whose state changed, and
-    /// the ones it no longer lists. An unchanged token writes nothing. One transaction.
+    /// the ones it no longer lists. An unchanged token writes nothing, and a source whose
+    /// listing is as last recorded (by a digest of its tokens' identities and states) reads
+    /// none either: what a cron run that finds nothing new pays. One transaction.
     pub fn record(&mut self, inventory: &Inventory, at: SystemTime) -> Result<Run, HistoryError> {
         let path = self.path.clone();
         let failed =
             |e: rusqlite::Error| HistoryError::Store { path: path.clone(), why: e.to_string() };
+        let unwritable =
+            |e: serde_json::Error| HistoryError::Store { path: path.clone(), why: e.to_string() };
         let at_unix_ms = to_unix_millis(at);
         let transaction = self
             .connection
@@ -182,6 +189,26 @@ impl History {
                 .map_err(failed)?;
         }
         for listing in &inventory.listings {
+            // Nothing changed since the source's last listing: no token to read or write.
+            let digest = listing_digest(listing);
+            let recorded: Option<Vec<u8>> = transaction
+                .query_row(
+                    "SELECT digest FROM listings WHERE source = ?1",
+                    params![listing.source],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(failed)?;
+            if recorded.as_deref() == Some(&digest[..]) {
+                continue;
+            }
+            transaction
+                .execute(
+                    "INSERT INTO listings (source, digest) VALUES (?1, ?2) \
+                     ON CONFLICT (source) DO UPDATE SET digest = ?2",
+                    params![listing.source, &digest[..]],
+                )
+                .map_err(failed)?;
             let mut present: HashMap<String, String> = HashMap::new();
             {
                 let mut select = transaction
@@ -210,7 +237,7 @@ impl History {
             for record in listing.records() {
                 let Some(id) = record.id() else { continue };
                 let id = id.to_string();
-                let state = state(&record);
+                let state = serde_json::to_string(&State::of(&record)).map_err(unwritable)?;
                 if present.remove(&id).is_some_and(|before| before == state) {
                     continue;
                 }
@@ -363,25 +390,121 @@ impl History {
     }
 }
 
-/// A token's state as `changes` compares it: name, account, enabled, permissions and expiry,
-/// as JSON; nothing secret.
-fn state(record: &TokenRecord<'_>) -> String {
-    let permissions = record.permissions().map(|Permissions { read, write }| (read, write));
-    // To the minute, as people read it: an expiry moved by seconds is no change.
-    let expires = match record.expires() {
-        super::Moment::At(at) => serde_json::Value::from(format!("{} UTC", super::utc_minute(at))),
-        super::Moment::Never => serde_json::Value::from("never"),
-        super::Moment::Unknown { .. } => serde_json::Value::Null,
-    };
-    serde_json::json!({
-        "name": record.name(),
-        "account": record.account().and_then(|account| account.name),
-        "enabled": record.enabled(),
-        "read": permissions.map(|p| p.0),
-        "write": permissions.map(|p| p.1),
-        "expires": expires,
-    })
-    .to_string()
+/// A token's state as `changes` compares it: name, account, enabled, permissions and expiry;
+/// nothing secret. Kept as JSON, its fields in this order (as every version wrote them, so
+/// that an unchanged token compares equal).
+#[derive(serde::Serialize)]
+struct State<'r> {
+    account: Option<std::borrow::Cow<'r, str>>,
+    enabled: Option<bool>,
+    expires: Expiry,
+    name: Option<&'r str>,
+    read: Option<bool>,
+    write: Option<bool>,
+}
+
+/// An expiry to the minute, as people read it: one moved by seconds is no change.
+enum Expiry {
+    /// Unix minutes.
+    At(i64),
+    Never,
+    Unknown,
+}
+
+impl serde::Serialize for Expiry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::At(minutes) => {
+                let at = from_unix_millis(minutes.saturating_mul(60_000));
+                serializer.collect_str(&format_args!("{} UTC", super::utc_minute(at)))
+            }
+            Self::Never => serializer.serialize_str("never"),
+            Self::Unknown => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'r> State<'r> {
+    fn of(record: &TokenRecord<'r>) -> Self {
+        let readings = record.readings();
+        let permissions = readings.permissions;
+        let expires = match readings.expires {
+            super::Moment::At(at) => Expiry::At(to_unix_millis(at).div_euclid(60_000)),
+            super::Moment::Never => Expiry::Never,
+            super::Moment::Unknown { .. } => Expiry::Unknown,
+        };
+        Self {
+            account: record.account().and_then(|account| account.name),
+            enabled: readings.enabled,
+            expires,
+            name: record.name(),
+            read: permissions.map(|Permissions { read, .. }| read),
+            write: permissions.map(|Permissions { write, .. }| write),
+        }
+    }
+
+    /// Appends its fields to `out`, unambiguously and cheaply (for a digest, not for reading).
+    fn append(&self, out: &mut Vec<u8>) {
+        fn text(out: &mut Vec<u8>, text: Option<&str>) {
+            match text {
+                Some(text) => {
+                    out.extend_from_slice(&(text.len() as u64 + 1).to_le_bytes());
+                    out.extend_from_slice(text.as_bytes());
+                }
+                None => out.extend_from_slice(&0_u64.to_le_bytes()),
+            }
+        }
+        let flag = |flag: Option<bool>| flag.map_or(0, |flag| 1 + u8::from(flag));
+        text(out, self.account.as_deref());
+        text(out, self.name);
+        out.extend_from_slice(&[flag(self.enabled), flag(self.read), flag(self.write)]);
+        match self.expires {
+            Expiry::At(minutes) => {
+                out.push(1);
+                out.extend_from_slice(&minutes.to_le_bytes());
+            }
+            Expiry::Never => out.push(2),
+            Expiry::Unknown => out.push(3),
+        }
+    }
+}
+
+/// A listing as the store compares it: SHA-256 over each token's identity and state, in the
+/// vendor's order. The same as its source's last recorded one, no token changed.
+///
+/// Where the secret is what tells a token apart, the digest takes the secret itself, as its
+/// fingerprint does, rather than the fingerprint (one SHA-256 each would cost more than the
+/// rest of the digest): the digest is as one-way as a fingerprint, and the secret is handed
+/// to it directly, never copied into the buffer.
+fn listing_digest(listing: &Listing) -> Vec<u8> {
+    const CHUNK: usize = 64 * 1024;
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    let mut buffer = Vec::with_capacity(CHUNK + 1024);
+    for record in listing.records() {
+        match record.identity() {
+            Some(Identity::Id(id)) => {
+                buffer.push(1);
+                buffer.extend_from_slice(&(id.len() as u64).to_le_bytes());
+                buffer.extend_from_slice(id.as_bytes());
+            }
+            Some(Identity::Secret(secret)) => {
+                let secret = secret.expose_secret().as_bytes();
+                buffer.push(2);
+                buffer.extend_from_slice(&(secret.len() as u64).to_le_bytes());
+                context.update(&buffer);
+                buffer.clear();
+                context.update(secret);
+            }
+            None => continue,
+        }
+        State::of(&record).append(&mut buffer);
+        if buffer.len() >= CHUNK {
+            context.update(&buffer);
+            buffer.clear();
+        }
+    }
+    context.update(&buffer);
+    context.finish().as_ref().to_vec()
 }
 
 /// A token id as the store keeps it: a fingerprint's `sha256:…`, else the vendor's.
@@ -390,5 +513,42 @@ fn token_id(id: String) -> super::TokenId {
         super::TokenId::Fingerprint(id)
     } else {
         super::TokenId::Vendor(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Expiry, State};
+
+    /// A state is compared as its JSON: written otherwise than schema version 1 wrote it, every
+    /// token of an older store would read as changed.
+    #[test]
+    fn a_state_is_written_as_schema_version_one_wrote_it() {
+        let state = State {
+            account: Some("guy2".into()),
+            enabled: None,
+            expires: Expiry::Never,
+            name: None,
+            read: None,
+            write: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            r#"{"account":"guy2","enabled":null,"expires":"never","name":null,"read":null,"write":null}"#
+        );
+        let state = State {
+            account: None,
+            enabled: Some(true),
+            expires: Expiry::At(2_000_000_000 / 60),
+            name: Some("dashboards"),
+            read: Some(true),
+            write: Some(false),
+        };
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            r#"{"account":null,"enabled":true,"expires":"2033-05-18 03:33 UTC","name":"dashboards","read":true,"write":false}"#
+        );
+        let unknown = State { expires: Expiry::Unknown, ..state };
+        assert!(serde_json::to_string(&unknown).unwrap().contains(r#""expires":null"#));
     }
 }

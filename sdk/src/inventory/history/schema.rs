@@ -3,7 +3,7 @@
 //! version adds one.
 
 /// Each version's migration; the store's version is how many have been applied.
-pub(super) const MIGRATIONS: [&str; 1] = [V1];
+pub(super) const MIGRATIONS: [&str; 2] = [V1, V2];
 
 /// Version 1: the runs, each source's outcome in each, and the tokens with their changes.
 ///
@@ -47,4 +47,13 @@ CREATE TABLE states (
 ) STRICT;
 CREATE INDEX states_by_run ON states (run);
 CREATE INDEX tokens_by_removal ON tokens (removed_run);
+";
+
+/// Version 2: each source's last recorded listing, as a digest of its tokens' ids and states,
+/// so that a run in which a source's tokens did not change reads and writes none of them.
+const V2: &str = "
+CREATE TABLE listings (
+    source TEXT PRIMARY KEY,
+    digest BLOB NOT NULL
+) STRICT;
 ";
