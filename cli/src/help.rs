@@ -130,9 +130,13 @@ session_cookie, api_generation (\"reference\" or \"user-guide\").
 
 Every source: timeout (\"30s\"), ca_file, proxy, proxy_user, proxy_password, client_cert, \
 client_key, allow_insecure_http. [sources.NAME.rotation]: retire (\"replaced\" or \"all\"), \
-retire_after, lifetime_days, after_promote, name. [sources.NAME.sink]: file, mode, group. \
+retire_after, lifetime_days, after_promote, name, rotate_every. [sources.NAME.sink]: file (with \
+mode, group), or vault (address, mount, path, field, namespace, token, and the connection keys \
+of a source), or command (with env, timeout, state). \
 [policy]: max_age_days, max_idle_days, expiring_within_days, require_expiry, \
-max_tokens_per_account. [history]: path, retention_days.
+max_tokens_per_account, appeared (\"low\" to \"critical\", or \"never\"). [history]: path, \
+retention_days. At the top: state_dir (where the \
+history and command sinks' ledgers are kept).
 
 access-tokens config check validates the file without sending anything.",
     ),
@@ -141,6 +145,7 @@ access-tokens config check validates the file without sending anything.",
         "$XDG_CONFIG_HOME/access-tokens/config.toml, else ~/.config/access-tokens/config.toml: \
 the configuration, unless --config or ACCESS_TOKENS_CONFIG names another.
 
+STATE_DIR/history.sqlite where state_dir is set, else \
 $XDG_DATA_HOME/access-tokens/history.sqlite, else ~/.local/share/access-tokens/history.sqlite: \
 the history inventories record, unless [history] path names another.
 

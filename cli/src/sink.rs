@@ -114,11 +114,10 @@ fn command_sink(
     };
     let state = match &settings.state {
         Some(state) => named.config.relative(state),
-        None => state_directory()
-            .ok_or_else(|| {
-                named.missing("sink.state", "no HOME or XDG_STATE_HOME to keep the ledger in")
-            })?
-            .join(named.name),
+        None => named.config.sink_state_path(named.name).ok_or_else(|| {
+            named
+                .missing("sink.state", "no state_dir, HOME or XDG_STATE_HOME to keep the ledger in")
+        })?,
     };
     if let Some(directory) = state.parent() {
         private_directory(directory)
@@ -131,14 +130,6 @@ fn command_sink(
         sink = sink.timeout(timeout.0);
     }
     Ok(ToolSink::Command(sink))
-}
-
-/// `$XDG_STATE_HOME/access-tokens`, else `~/.local/state/access-tokens`.
-fn state_directory() -> Option<PathBuf> {
-    let var = |name| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-    let base =
-        var("XDG_STATE_HOME").or_else(|| var("HOME").map(|home| home.join(".local/state")))?;
-    Some(base.join("access-tokens"))
 }
 
 /// Calls `$method` on whichever sink this is.

@@ -128,9 +128,23 @@ pub fn check(config: &Config, out: Out) -> Result<(), Failure> {
     if config.sources.is_empty() {
         general.push(format!("{}: no sources: add a [sources.NAME] table", config.path.display()));
     }
+    // Where `inventory`, `audit` and `serve` record unless --no-record.
+    let history = config.history_path();
+    match &history {
+        Ok(path) => general.extend(unwritable(path).map(|why| {
+            format!(
+                "{}: the history, {}: {why}: set `state_dir` or [history] `path`, or pass \
+                 --no-record",
+                config.path.display(),
+                path.display()
+            )
+        })),
+        Err(failure) => general.extend(failure.message().map(str::to_owned)),
+    }
     let ok = general.is_empty() && checked.iter().all(|source| source.problems.is_empty());
     let value = serde_json::json!({
         "path": config.path.display().to_string(),
+        "history": history.ok().map(|path| path.display().to_string()),
         "ok": ok,
         "problems": general,
         "sources": checked,
@@ -155,6 +169,20 @@ pub fn check(config: &Config, out: Out) -> Result<(), Failure> {
     };
     out.show(&value, human)?;
     if ok { Ok(()) } else { Err(Failure::Problems) }
+}
+
+/// Why a file at `path` could not be created, if it could not: its nearest existing ancestor
+/// is not a directory, or not one this user may write in (another's, or a read-only mount).
+fn unwritable(path: &std::path::Path) -> Option<String> {
+    let existing = path.ancestors().skip(1).find(|ancestor| ancestor.exists())?;
+    if !existing.is_dir() {
+        return Some(format!("{} is not a directory", existing.display()));
+    }
+    #[cfg(unix)]
+    if let Err(error) = rustix::fs::access(existing, rustix::fs::Access::WRITE_OK) {
+        return Some(format!("{}: {}", existing.display(), std::io::Error::from(error)));
+    }
+    None
 }
 
 /// Whether `program` is a file, or one on `PATH`.

@@ -32,6 +32,9 @@ pub struct Config {
     pub policy: Option<PolicyConfig>,
     /// Where the history is kept, and for how long.
     pub history: HistoryConfig,
+    /// `state_dir`: where the tool keeps what it remembers between runs (the history, command
+    /// sinks' ledgers), as written.
+    pub state_dir: Option<PathBuf>,
 }
 
 /// `[history]`: where inventories are remembered, and for how long.
@@ -39,29 +42,45 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct HistoryConfig {
     /// The store's file (relative to the configuration's directory); default
-    /// `$XDG_DATA_HOME/access-tokens/history.sqlite`, else `~/.local/share/…`.
+    /// `STATE_DIR/history.sqlite`, else `$XDG_DATA_HOME/access-tokens/history.sqlite`, else
+    /// `~/.local/share/…`.
     pub path: Option<PathBuf>,
     /// How many days of runs are kept (default 400).
     pub retention_days: Option<u64>,
 }
 
 impl Config {
-    /// The history store's file: `[history] path`, else the XDG data directory's.
+    /// The history store's file: `[history] path`, else in `state_dir`, else in the XDG data
+    /// directory.
     pub fn history_path(&self) -> Result<PathBuf, Failure> {
         if let Some(path) = &self.history.path {
             return Ok(self.relative(path));
         }
-        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-        let base =
-            var("XDG_DATA_HOME").or_else(|| var("HOME").map(|home| home.join(".local/share")));
-        match base {
-            Some(base) => Ok(base.join("access-tokens").join("history.sqlite")),
+        match self.home_of("XDG_DATA_HOME", ".local/share") {
+            Some(directory) => Ok(directory.join("history.sqlite")),
             None => Err(Failure::config(format!(
-                "{}: no HOME or XDG_DATA_HOME for the history: set `path` under [history], or pass \
-                 --no-record",
+                "{}: no HOME or XDG_DATA_HOME for the history: set `state_dir`, or `path` under \
+                 [history], or pass --no-record",
                 self.path.display()
             ))),
         }
+    }
+
+    /// Where the command sink of the source `name` keeps its ledger and lock, unless its
+    /// `state` says: in `state_dir`, else in the XDG state directory.
+    pub fn sink_state_path(&self, name: &str) -> Option<PathBuf> {
+        self.home_of("XDG_STATE_HOME", ".local/state").map(|directory| directory.join(name))
+    }
+
+    /// `state_dir`, else `$variable/access-tokens`, else `~/fallback/access-tokens`: the XDG
+    /// base directory for a kind of file, unless the configuration keeps everything in one.
+    fn home_of(&self, variable: &str, fallback: &str) -> Option<PathBuf> {
+        if let Some(directory) = &self.state_dir {
+            return Some(self.relative(directory));
+        }
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let base = var(variable).or_else(|| var("HOME").map(|home| home.join(fallback)))?;
+        Some(base.join("access-tokens"))
     }
 }
 
@@ -176,6 +195,17 @@ impl Config {
                 }
             },
         };
+        let state_dir = match table.remove("state_dir") {
+            None => None,
+            Some(toml::Value::String(directory)) if !directory.is_empty() => {
+                Some(PathBuf::from(directory))
+            }
+            Some(_) => {
+                let line = line_of(text, &[], "state_dir");
+                problems.push(format!("{shown}{line}: `state_dir` must be a directory's path"));
+                None
+            }
+        };
         let mut sources = BTreeMap::new();
         let mut connections = BTreeMap::new();
         match table.remove("sources") {
@@ -210,13 +240,13 @@ impl Config {
         }
         if let Some(key) = table.keys().next() {
             problems.push(format!(
-                "{shown}: unknown key `{key}` (expected `sources`, `policy` or `history`)"
+                "{shown}: unknown key `{key}` (expected `sources`, `policy`, `history` or `state_dir`)"
             ));
         }
         if !problems.is_empty() {
             return Err(Failure::config(problems.join("\n")));
         }
-        Ok(Self { path: path.to_owned(), sources, connections, policy, history })
+        Ok(Self { path: path.to_owned(), sources, connections, policy, history, state_dir })
     }
 
     /// The source named `name`.
@@ -275,7 +305,8 @@ fn line_of(text: &str, table: &[&str], key: &str) -> String {
     let mut segments: Vec<&str> = key.split('.').collect();
     let Some(last) = segments.pop() else { return String::new() };
     let header = format!("[{}]", [table, &segments[..]].concat().join("."));
-    let mut inside = false;
+    // A top-level key stands before the first table.
+    let mut inside = table.is_empty() && segments.is_empty();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim_start();
         if line.starts_with('[') {
@@ -290,4 +321,100 @@ fn line_of(text: &str, table: &[&str], key: &str) -> String {
         }
     }
     String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde::de::{Deserialize, Error as _, Visitor};
+
+    use super::Config;
+
+    /// The keys a configuration table of type `T` takes: the fields its `Deserialize` asks
+    /// for (serde names them to `deserialize_struct`).
+    fn keys_of<T: for<'de> Deserialize<'de>>() -> Vec<&'static str> {
+        struct Keys<'k>(&'k mut Vec<&'static str>);
+        impl<'de> serde::Deserializer<'de> for Keys<'_> {
+            type Error = serde::de::value::Error;
+            fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+                Err(Self::Error::custom("not a struct"))
+            }
+            fn deserialize_struct<V: Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Self::Error> {
+                self.0.extend(fields);
+                Err(Self::Error::custom("only its keys"))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        let mut keys = Vec::new();
+        let _ = T::deserialize(Keys(&mut keys));
+        assert!(!keys.is_empty(), "{} names its keys", std::any::type_name::<T>());
+        keys
+    }
+
+    /// Every key the configuration takes is in the man page's CONFIGURATION and the README (in
+    /// its text or its examples):
+    /// a key added to a table and to neither fails here.
+    #[test]
+    fn every_key_is_documented() {
+        let man = String::from_utf8(crate::help::man_page()).unwrap();
+        let readme =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+                .unwrap();
+        let keys = [
+            keys_of::<super::Connection>(),
+            keys_of::<super::HistoryConfig>(),
+            keys_of::<super::PolicyConfig>(),
+            keys_of::<super::rotation::RotationSettings>(),
+            keys_of::<super::SinkSettings>(),
+            keys_of::<super::rotation::VaultKeys>(),
+            keys_of::<super::MagpieSource>(),
+            keys_of::<super::BambooSource>(),
+            keys_of::<super::EntuitySource>(),
+            keys_of::<super::InsightSource>(),
+            vec!["vendor", "state_dir"],
+        ]
+        .concat();
+        let configuration = man.split("CONFIGURATION").nth(1).expect("the section");
+        let configuration = configuration.split(".SH").next().unwrap();
+        for key in keys {
+            assert!(configuration.contains(key), "the man page's CONFIGURATION names `{key}`");
+            let named =
+                |before: &str, after: &str| readme.contains(&format!("{before}{key}{after}"));
+            let in_text = named("`", "`") || named(".", "]`");
+            let in_example = ["\n", "{ ", ", ", "`"].iter().any(|before| named(before, " = "));
+            assert!(in_text || in_example, "the README names `{key}`");
+        }
+    }
+
+    /// `state_dir` holds what the tool remembers, relative to the configuration, before the
+    /// XDG directories; `[history] path` and a sink's `state` still say otherwise.
+    #[test]
+    fn state_dir_keeps_the_history_and_the_command_sinks_ledgers() {
+        let path = Path::new("/etc/access-tokens/config.toml");
+        let config = Config::parse(path, "state_dir = \"state\"\n").unwrap();
+        assert_eq!(
+            config.history_path().unwrap(),
+            Path::new("/etc/access-tokens/state/history.sqlite")
+        );
+        assert_eq!(
+            config.sink_state_path("entuity").unwrap(),
+            Path::new("/etc/access-tokens/state/entuity")
+        );
+        let text = "state_dir = \"/var/lib/at\"\n[history]\npath = \"h.sqlite\"\n";
+        let config = Config::parse(path, text).unwrap();
+        assert_eq!(config.history_path().unwrap(), Path::new("/etc/access-tokens/h.sqlite"));
+        let wrong = Config::parse(path, "\nstate_dir = 5\n").unwrap_err();
+        let wrong = wrong.message().unwrap_or_default();
+        assert!(wrong.contains("config.toml:2: `state_dir` must be a directory's path"), "{wrong}");
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use access_tokens::inventory::Policy;
+use access_tokens::inventory::{Policy, Severity};
 use serde::Deserialize;
 
 /// `[policy]`: the audit's rules; any left out are the recommended policy's.
@@ -15,6 +15,28 @@ pub struct PolicyConfig {
     #[serde(default)]
     require_expiry: bool,
     max_tokens_per_account: Option<usize>,
+    /// How severe a token that appeared since the last run is (at least medium on a service
+    /// account), or `never`.
+    appeared: Option<Appeared>,
+}
+
+/// `appeared = "low"`, `"medium"`, `"high"`, `"critical"` or `"never"`.
+#[derive(Debug, Clone, Copy)]
+struct Appeared(Option<Severity>);
+
+impl<'de> Deserialize<'de> for Appeared {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        if name == "never" {
+            return Ok(Self(None));
+        }
+        match Severity::ALL.into_iter().find(|severity| severity.name() == name) {
+            Some(severity) => Ok(Self(Some(severity))),
+            None => Err(serde::de::Error::custom(
+                "expected \"low\", \"medium\", \"high\", \"critical\" or \"never\"",
+            )),
+        }
+    }
 }
 
 /// `n` days.
@@ -45,6 +67,9 @@ impl PolicyConfig {
         }
         if let Some(max) = self.max_tokens_per_account {
             policy = policy.max_tokens_per_account(max);
+        }
+        if let Some(Appeared(severity)) = self.appeared {
+            policy.appeared = severity;
         }
         policy
     }

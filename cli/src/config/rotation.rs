@@ -80,7 +80,7 @@ pub struct VaultSettings {
 /// The keys of `vault = { … }` but the connection's, which a source's table has too.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VaultKeys {
+pub(super) struct VaultKeys {
     address: Option<String>,
     mount: Option<String>,
     path: String,

@@ -83,6 +83,21 @@ async fn an_audit_flags_a_token_that_appeared_since_the_last_run() {
     assert!(
         appeared[0]["message"].as_str().unwrap().ends_with("appeared since the last inventory")
     );
+    // The policy sets how severe, or turns the rule off.
+    let severities = |fleet: &Fleet| -> Vec<String> {
+        fleet.bamboo.add_token(&format!("agent-{}", fleet.bamboo.tokens().len()), true, false);
+        let audit = fleet.run(&["--json", "audit", "--fail-on", "never"]);
+        assert_eq!(audit.code, 0, "{}", audit.stderr);
+        let findings = audit.json()["findings"].as_array().unwrap().clone();
+        let appeared = findings.iter().filter(|f| f["rule"] == "appeared");
+        appeared.map(|f| f["severity"].as_str().unwrap().to_owned()).collect()
+    };
+    for (setting, expected) in [("\"high\"", &["high"][..]), ("\"never\"", &[])] {
+        let text =
+            fleet.config_text().replace("[policy]\n", &format!("[policy]\nappeared = {setting}\n"));
+        std::fs::write(&fleet.config, text).unwrap();
+        assert_eq!(severities(&fleet), expected, "appeared = {setting}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

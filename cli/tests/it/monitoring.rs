@@ -214,4 +214,25 @@ fn the_kubernetes_manifest_runs_serve_with_its_probes() {
     assert_eq!(&args[2..4], ["serve", "--listen"]);
     assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/healthz");
     assert_eq!(documents[1]["kind"], "Service");
+    // On a read-only root, what the tool writes (the history, a command sink's ledger) goes
+    // where a writable volume is mounted.
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    let writable: Vec<&str> = container["volumeMounts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|mount| mount["readOnly"] != true)
+        .map(|mount| mount["mountPath"].as_str().unwrap())
+        .collect();
+    for variable in ["XDG_DATA_HOME", "XDG_STATE_HOME"] {
+        let value = container["env"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .find(|env| env["name"] == variable)
+            .and_then(|env| env["value"].as_str())
+            .unwrap_or_else(|| panic!("{variable} is set"));
+        let directory = format!("{value}/access-tokens");
+        assert!(writable.contains(&directory.as_str()), "{directory} in {writable:?}");
+    }
 }

@@ -4,7 +4,7 @@
 //! man page.
 
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use access_tokens::testing::Fault;
 use serde_json::Value;
@@ -34,8 +34,6 @@ impl Fleet {
         run
     }
 }
-
-use std::process::Command;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_call_prints_its_causes_and_verbose_logs_each_call_without_a_secret() {
@@ -462,6 +460,72 @@ async fn connection_keys_reach_the_builders() {
         "{}",
         check.stdout
     );
+}
+
+/// The shipped units run where systemd lets them write: their home read-only
+/// (`ProtectHome=yes`), `/var/lib/access-tokens` theirs (`StateDirectory=`). The audit unit's
+/// command, run with the unit's environment and a home it cannot write, keeps its history
+/// there, where the serve unit keeps it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shipped_units_keep_the_history_in_their_state_directory() {
+    let fleet = Fleet::start("units").await;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/systemd");
+    // `/var/lib` of the units, here.
+    let var_lib = fleet.path("var-lib");
+    let mut environments = Vec::new();
+    for unit in ["access-tokens-audit.service", "access-tokens-serve.service"] {
+        let text = std::fs::read_to_string(root.join(unit)).unwrap();
+        let values = |key: &str| -> Vec<String> {
+            text.lines().filter_map(|line| line.strip_prefix(key)).map(str::to_owned).collect()
+        };
+        assert_eq!(values("StateDirectory="), ["access-tokens"], "{unit}");
+        assert_eq!(values("ProtectHome="), ["yes"], "{unit}");
+        environments.push((values("Environment="), values("ExecStart=")));
+    }
+    assert_eq!(environments[0].0, environments[1].0, "the same places for both units");
+    let (environment, exec) = &environments[0];
+    // A configuration that does not say where the history goes, as most will not.
+    let config = fleet.path("unit.toml");
+    let text = fleet.config_text();
+    let without_history =
+        text.replace(&format!("path = \"{}\"", fleet.path("history.sqlite").display()), "");
+    assert_ne!(text, without_history);
+    std::fs::write(&config, without_history).unwrap();
+    let exec = exec[0]
+        .replace("/usr/local/bin/access-tokens", env!("CARGO_BIN_EXE_access-tokens"))
+        .replace("/etc/access-tokens/config.toml", config.to_str().unwrap());
+    let words: Vec<&str> = exec.split_whitespace().collect();
+    // As the unit runs it (`with_environment`), or with its home alone.
+    let run = |args: &[&str], with_environment: bool| {
+        let mut command = Command::new(args[0]);
+        command.args(&args[1..]).env_clear().env(PASSWORD_VAR, PASSWORD);
+        command.env("HOME", "/dev/null/home");
+        for assignment in environment.iter().flat_map(|line| line.split_whitespace()) {
+            let (name, value) = assignment.split_once('=').unwrap();
+            if with_environment {
+                command.env(name, value.replace("/var/lib", var_lib.to_str().unwrap()));
+            }
+        }
+        let output = command.stdin(Stdio::null()).output().unwrap();
+        let run = Run {
+            code: output.status.code().expect("exited"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        fleet.keep(args, &run);
+        run
+    };
+    std::fs::create_dir_all(var_lib.join("access-tokens")).unwrap();
+    // `config check` says so when the history could not be kept.
+    let check = [&words[..3], &["config", "check"]].concat();
+    let homeless = run(&check, false);
+    assert_eq!(homeless.code, 2, "{}", homeless.stdout);
+    assert!(homeless.stdout.contains("the history, /dev/null/home/"), "{}", homeless.stdout);
+    assert!(homeless.stdout.contains("/dev/null is not a directory"), "{}", homeless.stdout);
+    assert_eq!(run(&check, true).code, 0);
+    let audit = run(&words, true);
+    assert!([0, 1].contains(&audit.code), "{}", audit.stderr);
+    assert!(var_lib.join("access-tokens/history.sqlite").exists(), "{}", audit.stderr);
 }
 
 /// The README's unattended recipes: the systemd units it shows are the ones shipped, and
