@@ -26,7 +26,7 @@ pub async fn inventory(
     let mut store = (!recording.no_record).then(|| history::open(config)).transpose()?;
     let listed = listing::list(config, choice, out).await?;
     if let Some(store) = &mut store {
-        history::record(config, store, &listed.inventory)?;
+        history::record(config, store, &listed)?;
     }
     listing::print(&listed, out)
 }
@@ -36,7 +36,7 @@ pub async fn audit(config: &Config, args: &AuditArgs, out: Out) -> Result<(), Fa
     let mut store = (!args.recording.no_record).then(|| history::open(config)).transpose()?;
     let listed = listing::list(config, &args.choice, out).await?;
     let seen = match &mut store {
-        Some(store) => history::record(config, store, &listed.inventory)?,
+        Some(store) => history::record(config, store, &listed)?,
         None => Seen::new(),
     };
     let policy = config.policy.clone().unwrap_or_default().with_flags(args).policy();

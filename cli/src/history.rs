@@ -4,12 +4,11 @@
 
 use std::time::SystemTime;
 
-use access_tokens::inventory::{
-    Change, ChangeKind, Changes, History, Inventory, Seen, Since, utc_minute,
-};
+use access_tokens::inventory::{Change, ChangeKind, Changes, History, Seen, Since, utc_minute};
 
 use crate::config::{Config, days, private_directory};
 use crate::failure::Failure;
+use crate::listing::Listed;
 use crate::output::{Out, count, table};
 
 /// How long runs are kept unless `[history] retention_days` says.
@@ -26,17 +25,18 @@ pub fn open(config: &Config) -> Result<History, Failure> {
     History::open(&path).map_err(|e| Failure::config(format!("history: {e}")))
 }
 
-/// Records `inventory` in `history`, prunes what is past the retention, and gives what the
-/// runs saw, for the audit.
-pub fn record(
-    config: &Config,
-    history: &mut History,
-    inventory: &Inventory,
-) -> Result<Seen, Failure> {
+/// Records what `listed` found in `history` (the sources that failed before listing too),
+/// prunes what is past the retention, and gives what the runs saw, for the audit.
+pub fn record(config: &Config, history: &mut History, listed: &Listed) -> Result<Seen, Failure> {
     let failed =
         |e: access_tokens::inventory::HistoryError| Failure::Failed(format!("history: {e}"));
     let now = SystemTime::now();
-    history.record(inventory, now).map_err(failed)?;
+    let run = history.record(&listed.inventory, now).map_err(failed)?;
+    for (name, why) in &listed.unreachable {
+        if let Ok(source) = config.source(name) {
+            history.unreachable(run, name, source.vendor(), why).map_err(failed)?;
+        }
+    }
     let retention = days(config.history.retention_days.unwrap_or(RETENTION_DAYS));
     history.prune(now.checked_sub(retention).unwrap_or(SystemTime::UNIX_EPOCH)).map_err(failed)?;
     history.seen().map_err(failed)
@@ -98,6 +98,12 @@ fn text(found: &Changes) -> String {
         .collect();
     text.push_str(&table(&["change", "source", "id", "what"], &rows, &["source", "what"]));
     text.push_str(&format!("{}\n", count(found.changes.len(), "change")));
+    if !found.unlisted.is_empty() {
+        text.push_str(&format!(
+            "not listed in the latest run, so their changes are not known: {}\n",
+            found.unlisted.join(", ")
+        ));
+    }
     text
 }
 

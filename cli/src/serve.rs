@@ -191,8 +191,8 @@ async fn once(config: &Config, health: &mut Health, served: &RwLock<Served>, out
     };
     listed.warn_failures(out);
     // Each run recorded in the history, as a cron run's is; one that cannot be is logged.
-    let recorded = history::open(config)
-        .and_then(|mut store| history::record(config, &mut store, &listed.inventory));
+    let recorded =
+        history::open(config).and_then(|mut store| history::record(config, &mut store, &listed));
     let seen = recorded.unwrap_or_else(|failure| {
         out.warn(format_args!("access-tokens: {}", failure.message().unwrap_or("history")));
         Seen::new()

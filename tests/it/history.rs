@@ -131,6 +131,26 @@ async fn changes_between_runs_are_added_removed_and_changed_tokens() {
 }
 
 #[tokio::test]
+async fn changes_name_the_sources_the_latest_run_could_not_list() {
+    let directory = scratch("unlisted");
+    let fixture = EntuityFixture::start().await.unwrap();
+    let down = entuity::Client::builder("http://127.0.0.1:1").basic_auth("admin", "pw").unwrap();
+    let sources =
+        [Source::entuity("entuity", fixture.client.clone()), Source::entuity("down", down)];
+    let mut history = History::open(directory.join("history.sqlite")).unwrap();
+    for day in 0..2 {
+        let run = history.record(&Inventory::collect(&sources, 4, |_| {}).await, at(day));
+        // One that a tool could not even start listing (its login refused).
+        let vendor = access_tokens::inventory::Vendor::Magpie;
+        history.unreachable(run.unwrap(), "locked-out", vendor, "login refused").unwrap();
+    }
+    let changes = history.changes(Since::Previous).unwrap();
+    assert!(changes.changes.is_empty(), "{:?}", changes.changes);
+    assert_eq!(changes.unlisted, ["down", "locked-out"]);
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[tokio::test]
 async fn the_audit_judges_age_by_first_seen_and_flags_tokens_that_appeared() {
     let directory = scratch("audit");
     let bamboo = BambooFixture::start().await.unwrap();

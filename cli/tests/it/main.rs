@@ -79,6 +79,17 @@ struct Run {
     stderr: String,
 }
 
+impl From<Output> for Run {
+    /// A process that exited (one killed by a signal fails the test).
+    fn from(Output { status, stdout, stderr }: Output) -> Self {
+        Run {
+            code: status.code().expect("exited"),
+            stdout: String::from_utf8(stdout).unwrap(),
+            stderr: String::from_utf8(stderr).unwrap(),
+        }
+    }
+}
+
 impl Run {
     fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout))
@@ -204,11 +215,7 @@ session_cookie = {{ file = "{dir}/cookie" }}
         let mut command = command(&self.config, args);
         command.envs(variables.iter().copied());
         let output = command.stdin(Stdio::null()).output().unwrap();
-        let run = Run {
-            code: output.status.code().expect("exited"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
+        let run = Run::from(output);
         eprintln!(
             "$ access-tokens {}\n{}{}(exit {})",
             args.join(" "),
@@ -235,11 +242,7 @@ session_cookie = {{ file = "{dir}/cookie" }}
             .into_iter()
             .map(|child| {
                 let output = child.wait_with_output().unwrap();
-                let run = Run {
-                    code: output.status.code().expect("exited"),
-                    stdout: String::from_utf8(output.stdout).unwrap(),
-                    stderr: String::from_utf8(output.stderr).unwrap(),
-                };
+                let run = Run::from(output);
                 self.keep(&[args, &["(twice at once)"]].concat(), &run);
                 run
             })
@@ -342,12 +345,7 @@ fn binary(config: &Path, args: &[&str], stdin: &str) -> Run {
         .spawn()
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
-    let run = Run {
-        code: status.code().expect("exited"),
-        stdout: String::from_utf8(stdout).unwrap(),
-        stderr: String::from_utf8(stderr).unwrap(),
-    };
+    let run = Run::from(child.wait_with_output().unwrap());
     eprintln!(
         "$ access-tokens {}\n{}{}(exit {})",
         args.join(" "),
@@ -594,6 +592,15 @@ password = {{ file = "{wrong}" }}
     assert!(run.stderr.contains("source `dead`"), "{}", run.stderr);
     assert!(run.stderr.contains("source `bad-login`"), "{}", run.stderr);
     assert!(!run.stderr.contains("not-the-password"));
+    // What changed in them is not known, and `changes` says so.
+    let changes = fleet.run(&["changes"]);
+    assert!(
+        changes.stdout.ends_with(
+            "not listed in the latest run, so their changes are not known: bad-login, dead\n"
+        ),
+        "{}",
+        changes.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

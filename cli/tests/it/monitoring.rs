@@ -176,11 +176,7 @@ async fn serve_feeds_a_real_prometheus_and_a_deleted_tokens_series_goes() {
     std::fs::write(&fleet.config, config).unwrap();
     signal(serve.id(), "TERM");
     let output = serve.wait_with_output().unwrap();
-    let run = Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
+    let run = Run::from(output);
     fleet.keep(&["serve"], &run);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stderr.contains("configuration not re-read, the old one kept"), "{}", run.stderr);

@@ -24,11 +24,7 @@ impl Fleet {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        let run = Run {
-            code: output.status.code().expect("exited"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
+        let run = Run::from(output);
         eprintln!("$ {script}\n{}{}(exit {})", run.stdout, run.stderr, run.code);
         self.keep(&[script], &run);
         run
@@ -129,11 +125,7 @@ async fn paths_are_the_configurations_and_files_others_may_read_are_refused() {
     .unwrap();
     let mut elsewhere = command(&fleet.config, &["insight", "insight", "list"]);
     let output = elsewhere.current_dir("/").env("HOME", &home).output().unwrap();
-    let run = Run {
-        code: output.status.code().unwrap(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
+    let run = Run::from(output);
     fleet.keep(&["insight", "insight", "list", "(from /)"], &run);
     assert_eq!(run.code, 0, "{}", run.stderr);
 
@@ -507,11 +499,7 @@ async fn the_shipped_units_keep_the_history_in_their_state_directory() {
             }
         }
         let output = command.stdin(Stdio::null()).output().unwrap();
-        let run = Run {
-            code: output.status.code().expect("exited"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        };
+        let run = Run::from(output);
         fleet.keep(args, &run);
         run
     };

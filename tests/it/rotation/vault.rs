@@ -24,6 +24,13 @@ fn put(bao: &Bao, path: &str, fields: &[&str]) {
     assert!(put.status.success(), "{}", String::from_utf8_lossy(&put.stderr));
 }
 
+/// Runs `command` (the `bao` CLI) on a blocking thread, while a rotation runs on this one,
+/// and asserts that it succeeded.
+async fn meanwhile(mut command: std::process::Command) {
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
 /// An Entuity simulator and the rotation of guy2's token: the case the failure tests share.
 async fn guy2() -> (EntuityFixture, entuity::RotationTarget) {
     let fixture = EntuityFixture::start().await.unwrap();
@@ -147,20 +154,7 @@ async fn a_vault_sealed_during_the_create_gets_the_new_token_retired_again() {
     let rotation = Rotation::new();
     let (report, ()) = tokio::join!(rotation.run(&target, &sink), async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        tokio::task::spawn_blocking({
-            let address = bao.address().to_owned();
-            move || {
-                let sealed = std::process::Command::new("bao")
-                    .args(["operator", "seal"])
-                    .env("BAO_ADDR", address)
-                    .env("BAO_TOKEN", Bao::ROOT_TOKEN)
-                    .output()
-                    .unwrap();
-                assert!(sealed.status.success());
-            }
-        })
-        .await
-        .unwrap();
+        meanwhile(bao.command(&["operator", "seal"])).await;
     });
     assert_eq!(report.state, State::NotStored { new_retired: true }, "{report}");
     assert_eq!(fixture.server.token_count(), 1, "the new token is gone again");
@@ -177,18 +171,8 @@ async fn a_concurrent_write_fails_the_promotion_and_nothing_is_retired() {
     let rotation = Rotation::new();
     let (report, ()) = tokio::join!(rotation.run(&target, &sink), async {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let address = bao.address().to_owned();
-        tokio::task::spawn_blocking(move || {
-            let put = std::process::Command::new("bao")
-                .args(["kv", "put", "-mount=secret", "app/guy2", "token=written-by-someone-else"])
-                .env("BAO_ADDR", address)
-                .env("BAO_TOKEN", Bao::ROOT_TOKEN)
-                .output()
-                .unwrap();
-            assert!(put.status.success());
-        })
-        .await
-        .unwrap();
+        let put = ["kv", "put", "-mount=secret", "app/guy2", "token=written-by-someone-else"];
+        meanwhile(bao.command(&put)).await;
     });
     assert_eq!(report.state, State::NotPromoted, "{report}");
     assert!(report.to_string().contains("another writer changed `secret/app/guy2`"), "{report}");

@@ -57,13 +57,23 @@ impl Bao {
 
     /// Runs the `bao` CLI against it with `token`.
     pub fn cli_as(&self, token: &str, args: &[&str]) -> Output {
-        Command::new("bao")
+        self.command_as(token, args).output().expect("bao runs")
+    }
+
+    /// The `bao` CLI against it as root, to run elsewhere (a blocking task, while a test's
+    /// rotation runs).
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.command_as(Self::ROOT_TOKEN, args)
+    }
+
+    fn command_as(&self, token: &str, args: &[&str]) -> Command {
+        let mut command = Command::new("bao");
+        command
             .args(args)
             .env("BAO_ADDR", &self.address)
             .env("BAO_TOKEN", token)
-            .stdin(Stdio::null())
-            .output()
-            .expect("bao runs")
+            .stdin(Stdio::null());
+        command
     }
 
     /// The field `field` of the KV version 2 secret `path` in the `secret` mount, at

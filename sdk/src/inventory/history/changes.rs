@@ -21,7 +21,8 @@ pub enum Since {
     Run(i64),
 }
 
-/// The changes between two runs. Serialized as `{"from", "to", "changes": [...]}`.
+/// The changes between two runs. Serialized as `{"from", "to", "changes": [...],
+/// "unlisted": [...]}`.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Changes {
@@ -31,6 +32,8 @@ pub struct Changes {
     pub to: Option<Run>,
     /// What changed, by source and id.
     pub changes: Vec<Change>,
+    /// The sources whose listing failed in the latest run: what changed in them is not known.
+    pub unlisted: Vec<String>,
 }
 
 /// A token added, removed or changed between two runs.
@@ -96,7 +99,7 @@ impl History {
             .query_row("SELECT max(id) FROM runs", [], |row| row.get(0))
             .map_err(failed)?;
         let Some(to) = run(latest)? else {
-            return Ok(Changes { from: None, to: None, changes: Vec::new() });
+            return Ok(Changes { from: None, to: None, changes: Vec::new(), unlisted: Vec::new() });
         };
         let from = match since {
             Since::Previous => self
@@ -179,6 +182,15 @@ impl History {
             ),
             ChangeKind::Changed,
         )?;
-        Ok(Changes { from, to: Some(to), changes })
+        let mut unlisted = self
+            .connection
+            .prepare("SELECT source FROM source_runs WHERE run = ?1 AND listed = 0 ORDER BY source")
+            .map_err(failed)?;
+        let unlisted = unlisted
+            .query_map(params![to.id], |row| row.get(0))
+            .map_err(failed)?
+            .collect::<Result<_, _>>()
+            .map_err(failed)?;
+        Ok(Changes { from, to: Some(to), changes, unlisted })
     }
 }

@@ -264,6 +264,26 @@ impl History {
         Ok(Run { id: run, at_unix_ms })
     }
 
+    /// Records, in `run`, a source that failed before it could be listed (its credential
+    /// unreadable, its login refused: what a tool finds before an inventory starts), as
+    /// [`record`](Self::record) records one whose listing failed. `why` holds no secret.
+    pub fn unreachable(
+        &mut self,
+        run: Run,
+        source: &str,
+        vendor: super::Vendor,
+        why: &str,
+    ) -> Result<(), HistoryError> {
+        self.connection
+            .execute(
+                "INSERT OR IGNORE INTO source_runs (run, source, vendor, listed, tokens, took_ms, \
+                 error) VALUES (?1, ?2, ?3, 0, 0, 0, ?4)",
+                params![run.id, source, vendor.to_string(), why],
+            )
+            .map(drop)
+            .map_err(|e| self.failed(&e))
+    }
+
     /// What the runs saw of the tokens listed now: when each was first seen, and whether it
     /// appeared in the latest run (its source having been listed in an earlier one).
     pub fn seen(&self) -> Result<Seen, HistoryError> {
