@@ -25,7 +25,11 @@ const USAGE: &str = "usage: cargo xtask <generate|check|fuzz [SECONDS]|bench [OP
             --rebuilds adds the rebuilds that explain the document-edit one (30 s more);
             --tls-providers adds cold builds on reqwest's other TLS stacks (2 more minutes);
             --before REV adds the SDK as it was at git revision REV, built, rebuilt and
-            called the same way, for before/after figures (2 more minutes)";
+            called the same way, for before/after figures (2 more minutes);
+            --cold-builds builds each app cold three times in turns, for medians, and the
+            SDK without `codegen` (14 more minutes);
+            --stores adds sections 7 and 9, a rotation into OpenBao and an inventory
+            recorded in the history, whose harness compiles SQLite (2 more minutes)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

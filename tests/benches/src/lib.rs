@@ -8,13 +8,15 @@ mod calls;
 mod downstream;
 mod sections;
 mod server;
+#[cfg(feature = "stores")]
+mod stores;
 
 pub use access_tokens_bench_report as report;
 pub use downstream::{AppPair, downstream_per_call};
 use report::Row;
 use server::MemoryServer;
 
-/// Reads the heap's peak, where the program counts allocations (the bench binary does).
+/// Reads the heap's peak, where the program counts allocations (the bench binaries do).
 #[derive(Debug, Clone, Copy)]
 pub struct MemoryProbe {
     /// Bytes allocated now.
@@ -23,6 +25,16 @@ pub struct MemoryProbe {
     pub reset_peak: fn(),
     /// The most bytes allocated at once since the last reset.
     pub peak: fn() -> usize,
+}
+
+impl MemoryProbe {
+    /// The probe of a program whose global allocator is `peak_alloc::PeakAlloc` (it counts in
+    /// statics of its own, which any value of the type reads).
+    pub const PEAK_ALLOC: Self = Self {
+        current: || peak_alloc::PeakAlloc.current_usage(),
+        reset_peak: || peak_alloc::PeakAlloc.reset_peak_usage(),
+        peak: || peak_alloc::PeakAlloc.peak_usage(),
+    };
 }
 
 /// How much to measure.
@@ -64,7 +76,7 @@ impl Settings {
     };
 }
 
-/// Runs every section and returns the rows, in order. Sequential sections run on a
+/// Runs every section but the `stores` ones and returns the rows, in order. Sequential sections run on a
 /// current-thread runtime (multi-threaded ones add noise to single calls), the concurrency
 /// section on two worker threads; each server runs on the runtime of its clients.
 pub fn run(settings: Settings) -> Vec<Row> {
@@ -82,9 +94,17 @@ pub fn run(settings: Settings) -> Vec<Row> {
     rows.extend(sequential.block_on(sections::decoding(&large, settings)));
     rows.extend(sequential.block_on(sections::inventory(&large, settings)));
     rows.push(sequential.block_on(sections::python(&small, settings)));
-    rows.push(runtime(2).block_on(sections::rotation(settings)));
     rows.push(sequential.block_on(sections::fleet(settings)));
-    rows.extend(sequential.block_on(sections::history(&large, settings)));
+    rows
+}
+
+/// Runs sections 7 and 9 (feature `stores`), as `run` runs the others.
+#[cfg(feature = "stores")]
+pub fn run_stores(settings: Settings) -> Vec<Row> {
+    let sequential = runtime(0);
+    let large = sequential.block_on(MemoryServer::start(10_000));
+    let mut rows = vec![runtime(2).block_on(stores::rotation(settings))];
+    rows.extend(sequential.block_on(stores::history(&large, settings)));
     rows
 }
 

@@ -14,12 +14,7 @@ static ALLOCATOR: PeakAlloc = PeakAlloc;
 
 fn main() {
     let started = Instant::now();
-    let memory = MemoryProbe {
-        current: || ALLOCATOR.current_usage(),
-        reset_peak: || ALLOCATOR.reset_peak_usage(),
-        peak: || ALLOCATOR.peak_usage(),
-    };
-    let mut rows = bench::run(Settings { memory: Some(memory), ..Settings::FULL });
+    let mut rows = bench::run(Settings { memory: Some(MemoryProbe::PEAK_ALLOC), ..Settings::FULL });
     let mut not_measured = Vec::new();
     let mut command = "cargo run --release -p access-tokens-bench".to_owned();
     match std::env::var_os("ACCESS_TOKENS_BENCH_MEASURED") {
@@ -67,8 +62,9 @@ fn main() {
             command = measured.command;
         }
         None => not_measured.push((
-            "Build cost, TLS providers and 5. a peer generator".to_owned(),
-            "measured by `cargo xtask bench` only, which builds the downstream apps first"
+            "Build cost, TLS providers, 5. a peer generator, 7. rotation and 9. history".to_owned(),
+            "measured by `cargo xtask bench` only, which builds the downstream apps first (and \
+             the last two, with `--stores`, in a binary of their own)"
                 .to_owned(),
         )),
     }

@@ -7,7 +7,8 @@ use access_tokens_bench::{self as bench, AppPair, Settings};
 
 #[test]
 fn the_benchmark_harness_runs_every_section() {
-    let rows = bench::run(Settings::SMOKE);
+    let mut rows = bench::run(Settings::SMOKE);
+    rows.extend(bench::run_stores(Settings::SMOKE));
     let sections: Vec<&str> = rows.iter().map(|row| row.section.as_str()).collect();
     assert_eq!(
         sections.iter().filter(|s| s.starts_with("1.")).count(),

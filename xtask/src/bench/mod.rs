@@ -61,6 +61,9 @@ pub fn run(workspace: &Path, options: &Options) -> Result<(), String> {
     if options.cold_builds {
         run.optional(Run::cold_builds)?;
     }
+    if options.stores {
+        run.optional(|run| run.stores(workspace))?;
+    }
 
     let measured = Measured {
         rows: run.rows,
@@ -183,6 +186,44 @@ impl Run {
         let result = part(self);
         self.optional += started.elapsed();
         result
+    }
+
+    /// Sections 7 and 9 (`--stores`): their binary, built in the SDK app's target directory
+    /// after the default harness (its crates differ from the apps' in features, so this
+    /// compiles Tokio, hyper and reqwest again, and SQLite), run, and its rows kept.
+    fn stores(&mut self, workspace: &Path) -> Result<(), String> {
+        let started = Instant::now();
+        let binary = "access-tokens-bench-stores";
+        succeed(
+            cargo()
+                .current_dir(workspace)
+                .args([
+                    "build",
+                    "--release",
+                    "--quiet",
+                    "-p",
+                    "access-tokens-bench",
+                    "--features",
+                    "stores",
+                    "--bin",
+                    binary,
+                    "--target-dir",
+                ])
+                .arg(&self.sdk.target),
+        )
+        .map_err(|e| format!("the stores' harness did not build: {e}"))?;
+        eprintln!("built the stores' harness in {:.2} s", started.elapsed().as_secs_f64());
+        let output = Command::new(self.sdk.target.join("release").join(binary))
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run {binary}: {e}"))?;
+        if !output.status.success() {
+            return Err(format!("{binary} failed (above)"));
+        }
+        let rows: Vec<Row> = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("{binary} printed no rows: {e}"))?;
+        self.rows.extend(rows);
+        Ok(())
     }
 
     /// Section "TLS provider" (`--tls-providers`): the reqwest app's cold build on reqwest's

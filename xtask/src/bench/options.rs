@@ -13,14 +13,22 @@ pub struct Options {
     pub(super) before: Option<String>,
     /// Cold builds three times each, in turns, for medians: a single one varies by ±15% here.
     pub(super) cold_builds: bool,
+    /// Sections 7 and 9, a rotation into OpenBao and an inventory recorded in the history, in a
+    /// harness of their own that compiles SQLite and the simulators.
+    pub(super) stores: bool,
 }
 
 impl Options {
-    /// Reads `[--rebuilds] [--tls-providers] [--before REV] [--cold-builds]`; `None` for
-    /// anything else.
+    /// Reads `[--rebuilds] [--tls-providers] [--before REV] [--cold-builds] [--stores]`; `None`
+    /// for anything else.
     pub fn parse(args: &[&str]) -> Option<Self> {
-        let mut options =
-            Options { rebuilds: false, tls_providers: false, before: None, cold_builds: false };
+        let mut options = Options {
+            rebuilds: false,
+            tls_providers: false,
+            before: None,
+            cold_builds: false,
+            stores: false,
+        };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match *arg {
@@ -28,6 +36,7 @@ impl Options {
                 "--tls-providers" => options.tls_providers = true,
                 "--before" => options.before = Some((*args.next()?).to_owned()),
                 "--cold-builds" => options.cold_builds = true,
+                "--stores" => options.stores = true,
                 _ => return None,
             }
         }
@@ -48,6 +57,9 @@ impl Options {
         }
         if self.cold_builds {
             command.push_str(" --cold-builds");
+        }
+        if self.stores {
+            command.push_str(" --stores");
         }
         command
     }
@@ -87,6 +99,14 @@ impl Options {
                  `cargo xtask bench --before REV`",
             );
         }
+        if !self.stores {
+            left_out(
+                "7. rotation and 9. history",
+                "an Entuity rotation into a file and into OpenBao, and an inventory recorded in \
+                 the history, whose harness compiles SQLite and the simulators (about two minutes \
+                 more): `cargo xtask bench --stores`",
+            );
+        }
         not_measured
     }
 }
@@ -100,11 +120,26 @@ mod tests {
         let parsed = |args: &[&str]| Options::parse(args).map(|options| options.command());
         assert_eq!(parsed(&[]).as_deref(), Some("cargo xtask bench"));
         assert_eq!(
-            parsed(&["--cold-builds", "--before", "e23cbb2", "--tls-providers", "--rebuilds"])
-                .as_deref(),
-            Some("cargo xtask bench --rebuilds --tls-providers --before e23cbb2 --cold-builds")
+            parsed(&[
+                "--stores",
+                "--cold-builds",
+                "--before",
+                "e23cbb2",
+                "--tls-providers",
+                "--rebuilds"
+            ])
+            .as_deref(),
+            Some(
+                "cargo xtask bench --rebuilds --tls-providers --before e23cbb2 --cold-builds \
+                 --stores"
+            )
         );
         assert_eq!(parsed(&["--before"]), None, "a revision is required");
+        let left_out = |args: &[&str]| -> Vec<String> {
+            Options::parse(args).unwrap().not_measured().into_iter().map(|(s, _)| s).collect()
+        };
+        assert!(left_out(&[]).contains(&"7. rotation and 9. history".to_owned()));
+        assert!(!left_out(&["--stores"]).contains(&"7. rotation and 9. history".to_owned()));
         assert_eq!(parsed(&["--tls"]), None);
     }
 }
