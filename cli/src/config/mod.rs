@@ -165,36 +165,9 @@ impl Config {
             Failure::config(format!("{shown}:{line}: {}", error.message()))
         })?;
         let mut problems = Vec::new();
-        let policy = match table.remove("policy") {
-            None => None,
-            Some(value) => match serde_path_to_error::deserialize(value) {
-                Ok(policy) => Some(policy),
-                Err(error) => {
-                    let key = error.path().to_string();
-                    let line = line_of(text, &["policy"], &key);
-                    problems.push(format!(
-                        "{shown}{line}: [policy], key `{key}`: {}",
-                        error.inner().message()
-                    ));
-                    None
-                }
-            },
-        };
-        let history = match table.remove("history") {
-            None => HistoryConfig::default(),
-            Some(value) => match serde_path_to_error::deserialize(value) {
-                Ok(history) => history,
-                Err(error) => {
-                    let key = error.path().to_string();
-                    let line = line_of(text, &["history"], &key);
-                    problems.push(format!(
-                        "{shown}{line}: [history], key `{key}`: {}",
-                        error.inner().message()
-                    ));
-                    HistoryConfig::default()
-                }
-            },
-        };
+        let policy = take_table(&mut table, "policy", text, &shown, &mut problems);
+        let history: HistoryConfig =
+            take_table(&mut table, "history", text, &shown, &mut problems).unwrap_or_default();
         let state_dir = match table.remove("state_dir") {
             None => None,
             Some(toml::Value::String(directory)) if !directory.is_empty() => {
@@ -297,6 +270,27 @@ fn writable_by_owner_only(path: &Path) -> Result<(), Failure> {
 #[cfg(not(unix))]
 fn writable_by_owner_only(_: &Path) -> Result<(), Failure> {
     Ok(())
+}
+
+/// Takes the table `[name]` out of `table` and reads it as a `T`; `None` when it is absent,
+/// or wrong (then `problems` says which key, on which line).
+fn take_table<T: serde::de::DeserializeOwned>(
+    table: &mut toml::Table,
+    name: &str,
+    text: &str,
+    shown: &std::path::Display<'_>,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    match serde_path_to_error::deserialize(table.remove(name)?) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            let key = error.path().to_string();
+            let line = line_of(text, &[name], &key);
+            problems
+                .push(format!("{shown}{line}: [{name}], key `{key}`: {}", error.inner().message()));
+            None
+        }
+    }
 }
 
 /// `:N`, the line of `key` (dotted, below the table `[table.…]`) in `text`, when it is written
@@ -416,5 +410,16 @@ mod tests {
         let wrong = Config::parse(path, "\nstate_dir = 5\n").unwrap_err();
         let wrong = wrong.message().unwrap_or_default();
         assert!(wrong.contains("config.toml:2: `state_dir` must be a directory's path"), "{wrong}");
+    }
+
+    /// A wrong key in `[policy]` or `[history]` is named with its table and line, both at once
+    /// (neither table holds a secret).
+    #[test]
+    fn a_wrong_policy_or_history_key_names_its_table_and_line() {
+        let text = "[policy]\nappeared = \"loudly\"\n\n[history]\nretention_days = \"x1\"\n";
+        let wrong = Config::parse(Path::new("c.toml"), text).unwrap_err();
+        let wrong = wrong.message().unwrap_or_default();
+        assert!(wrong.contains("c.toml:2: [policy], key `appeared`: "), "{wrong}");
+        assert!(wrong.contains("c.toml:5: [history], key `retention_days`: "), "{wrong}");
     }
 }
